@@ -1,0 +1,299 @@
+"""The codebook's vocabulary (parties, actors, issues, scales) and the statements coded in it.
+
+The rules over statements (positions as of a date, shifts, concessions) live in selectors.py.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+
+from articles.models import Article
+
+SCALE_MIN = -2
+SCALE_MAX = 2
+
+
+class Party(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    short_name = models.CharField(max_length=12)
+    color = models.CharField(
+        max_length=7, default="#555555", help_text="Hex colour used in charts."
+    )
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name_plural = "parties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyAlias(models.Model):
+    """A name under which a party speaks or is spoken of: "Moscou", "the Kremlin", "Київ"."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=120)
+    lang = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["party", "lang", "alias"]
+        constraints = [
+            models.UniqueConstraint(fields=["party", "alias", "lang"], name="party_alias_unique")
+        ]
+        verbose_name_plural = "party aliases"
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class Actor(models.Model):
+    """A person who speaks for a party."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="actors")
+
+    class Meta:
+        ordering = ["party", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActorAlias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["actor", "alias"]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "alias"], name="actor_alias_unique")
+        ]
+        verbose_name_plural = "actor aliases"
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class Office(models.Model):
+    """A title such as "the US Secretary of State", held by different actors over time."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=160)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="offices")
+
+    class Meta:
+        ordering = ["party", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OfficeAlias(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=160)
+
+    class Meta:
+        ordering = ["office", "alias"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "alias"], name="office_alias_unique")
+        ]
+        verbose_name_plural = "office aliases"
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class Tenure(models.Model):
+    """Who held an office, from when, until when (open-ended while in office)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tenures")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="tenures")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="tenure_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} as {self.office} from {self.start}"
+
+
+class Issue(models.Model):
+    """An issue of the negotiations with its five-stop scale.
+
+    The scale runs from the low pole's maximal demand (-2) to the high pole's (+2): on the default
+    issues Russia holds the low pole and Ukraine the high one, so moving up is "toward Ukraine's
+    position" everywhere.
+    """
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    low_pole_party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="low_pole_issues"
+    )
+    high_pole_party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="high_pole_issues"
+    )
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(low_pole_party=F("high_pole_party")), name="issue_poles_differ"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScaleStop(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="stops")
+    value = models.SmallIntegerField()
+    label = models.CharField(max_length=80)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["issue", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "value"], name="scale_stop_unique"),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="scale_stop_value_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} {self.label}"
+
+
+class Attribution(models.TextChoices):
+    OWN = "own", "Own words or acts"
+    REPORTED = "reported", "Reported by another party"
+
+
+class ReviewState(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+
+
+class Credibility(models.IntegerChoices):
+    """The Admiralty code's grading of the information itself (1-6)."""
+
+    CONFIRMED = 1, "1 - Confirmed by other sources"
+    PROBABLY_TRUE = 2, "2 - Probably true"
+    POSSIBLY_TRUE = 3, "3 - Possibly true"
+    DOUBTFUL = 4, "4 - Doubtful"
+    IMPROBABLE = 5, "5 - Improbable"
+    CANNOT_BE_JUDGED = 6, "6 - Truth cannot be judged"
+
+
+class Statement(models.Model):
+    """That a party held a stance on an issue at a date, with the passage that shows it."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="statements")
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="statements")
+    # The composite foreign key (issue, value) -> scale stop is added in SQL by migration 0002:
+    # a value is valid only if the issue's scale has that stop.
+    value = models.SmallIntegerField()
+    stated_on = models.DateField()
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="statements")
+    quote = models.TextField()
+    quote_start = models.PositiveIntegerField()
+    quote_end = models.PositiveIntegerField()
+    speaker = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    attribution = models.CharField(
+        max_length=8, choices=Attribution.choices, default=Attribution.OWN
+    )
+    reported_by = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="reported_statements"
+    )
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility.choices, default=Credibility.CANNOT_BE_JUDGED
+    )
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.SUGGESTED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for machine suggestions.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    extractor_version = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="Which cues fired.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stated_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["party", "issue", "stated_on"],
+                condition=Q(review_state="confirmed"),
+                name="statement_confirmed_idx",
+            ),
+            models.Index(fields=["stated_on"], name="statement_stated_on_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="statement_value_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_end__gt=F("quote_start"))
+                & Q(quote_end=F("quote_start") + Length("quote")),
+                name="statement_quote_offsets",
+            ),
+            models.CheckConstraint(
+                condition=(Q(attribution="own") & Q(reported_by__isnull=True))
+                | (
+                    Q(attribution="reported")
+                    & Q(reported_by__isnull=False)
+                    & ~Q(reported_by=F("party"))
+                ),
+                name="statement_reported_by",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="statement_credibility_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="statement_review_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0.0, confidence__lte=1.0),
+                name="statement_confidence_range",
+            ),
+        ]
+        permissions = [
+            ("export_statement", "Can export statements and shifts"),
+            ("tag_article", "Can tag articles: accept, correct and reject statements"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.short_name} {self.issue.slug} {self.value:+d} on {self.stated_on}"
