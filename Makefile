@@ -26,7 +26,9 @@ sync: .venv/.synced
 run: sync
 	$(VENV_PY) -m config.devservices run
 
+# Tests run with DEBUG off, as in production; the key below is only for them.
 test: sync
+	SECRET_KEY="$${SECRET_KEY:-tests-only-not-a-secret}" \
 	$(VENV_PY) -m config.devservices exec -- $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 lint: sync

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from articles.models import Article, ArticleStatus
+from negotiations.models import Issue, Party, ReviewState, Statement
+from negotiations.services import create_statement, quote_offsets
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED_ARTICLE = SHARED / "samples" / "seed-article-fr.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests serve static files from the finders rather than from a collectstatic run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+def _user(username: str, group: str | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-for-tests-1")
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def analyst(db) -> User:
+    return _user("ana", "analysts")
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return _user("ed", "editors")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    user = _user("adm", "admins")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def parties(db) -> dict[str, Party]:
+    return {p.slug: p for p in Party.objects.all()}
+
+
+@pytest.fixture
+def issues(db) -> dict[str, Issue]:
+    return {i.slug: i for i in Issue.objects.all()}
+
+
+def make_article(text: str, *, published_on: date | None = date(2025, 8, 1), **fields) -> Article:
+    fields.setdefault("title", text[:60])
+    return Article.objects.create(
+        text=text,
+        published_on=published_on,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        status=ArticleStatus.EXTRACTED,
+        **fields,
+    )
+
+
+def make_statement(
+    party: Party,
+    issue: Issue,
+    value: int,
+    stated_on: date,
+    *,
+    quote: str | None = None,
+    article: Article | None = None,
+    review_state: str = ReviewState.CONFIRMED,
+    **fields,
+) -> Statement:
+    """A statement with its own small article unless one is given."""
+    quote = quote or f"{party.name} holds {value:+d} on {issue.name} as of {stated_on}."
+    article = article or make_article(f"Dispatch. {quote} End.", published_on=stated_on)
+    start, end = quote_offsets(text=article.text, quote=quote)
+    return create_statement(
+        article=article,
+        party=party,
+        issue=issue,
+        value=value,
+        quote_start=start,
+        quote_end=end,
+        stated_on=stated_on,
+        review_state=review_state,
+        **fields,
+    )
