@@ -6,6 +6,7 @@ The rules over statements (positions as of a date, shifts, concessions) live in 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -257,6 +258,11 @@ class Statement(models.Model):
                 condition=Q(review_state="confirmed"),
                 name="statement_confirmed_idx",
             ),
+            models.Index(
+                fields=["issue", "stated_on"],
+                condition=Q(review_state="confirmed"),
+                name="statement_issue_day_idx",
+            ),
             models.Index(fields=["stated_on"], name="statement_stated_on_idx"),
         ]
         constraints = [
@@ -297,3 +303,57 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party.short_name} {self.issue.slug} {self.value:+d} on {self.stated_on}"
+
+
+class ShiftKind(models.TextChoices):
+    CONCESSION = "concession", "Concession"
+    HARDENING = "hardening", "Hardening"
+    TOWARD_HIGH = "toward_high", "Toward the high pole's position"
+    TOWARD_LOW = "toward_low", "Toward the low pole's position"
+    MIXED = "mixed", "Mixed (the range changed on both sides)"
+
+
+class Shift(models.Model):
+    """A change of a party's confirmed position on an issue between two consecutive days.
+
+    Rows are derived: selectors.compute_shifts() is the rule, and services.refresh_shifts()
+    stores its result for a (party, issue) whenever one of its statements changes, so that the
+    feed reads an index instead of recomputing a million statements per page.
+    """
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="shifts")
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="shifts")
+    from_on = models.DateField()
+    to_on = models.DateField()
+    from_low = models.SmallIntegerField()
+    from_high = models.SmallIntegerField()
+    to_low = models.SmallIntegerField()
+    to_high = models.SmallIntegerField()
+    size = models.PositiveSmallIntegerField()
+    direction = models.CharField(max_length=5)  # up, down or mixed
+    kind = models.CharField(max_length=12, choices=ShiftKind.choices)
+    statement_ids = ArrayField(models.BigIntegerField(), help_text="Evidence: statements of to_on.")
+
+    class Meta:
+        ordering = ["-to_on", "party", "issue"]
+        constraints = [
+            models.UniqueConstraint(fields=["party", "issue", "to_on"], name="shift_unique_day"),
+            models.CheckConstraint(condition=Q(to_on__gt=F("from_on")), name="shift_in_order"),
+        ]
+        indexes = [
+            models.Index(fields=["-to_on"], name="shift_to_on_idx"),
+            models.Index(fields=["party", "-to_on"], name="shift_party_idx"),
+            models.Index(fields=["issue", "-to_on"], name="shift_issue_idx"),
+            models.Index(fields=["kind", "-to_on"], name="shift_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.short_name} {self.issue.slug} {self.kind} on {self.to_on}"
+
+    @property
+    def from_value(self) -> int | tuple[int, int]:
+        return self.from_low if self.from_low == self.from_high else (self.from_low, self.from_high)
+
+    @property
+    def to_value(self) -> int | tuple[int, int]:
+        return self.to_low if self.to_low == self.to_high else (self.to_low, self.to_high)

@@ -13,23 +13,22 @@ statements; each bound of the range moves, and the shift's size is the larger of
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from negotiations.models import Actor, Issue, Party, ReviewState, ScaleStop, Statement
-
-
-class ShiftKind:
-    CONCESSION = "concession"
-    HARDENING = "hardening"
-    TOWARD_HIGH = "toward_high"  # toward the high pole's position (Ukraine's on the defaults)
-    TOWARD_LOW = "toward_low"  # toward the low pole's position (Russia's on the defaults)
-    MIXED = "mixed"  # the range widened or narrowed on both sides: no direction
-
-    ALL = (CONCESSION, HARDENING, TOWARD_HIGH, TOWARD_LOW, MIXED)
+from negotiations.models import (
+    Actor,
+    Issue,
+    Party,
+    ReviewState,
+    ScaleStop,
+    Shift,
+    ShiftKind,
+    Statement,
+)
 
 
 @dataclass(frozen=True)
@@ -44,30 +43,6 @@ class Position:
     @property
     def is_range(self) -> bool:
         return self.low != self.high
-
-
-@dataclass(frozen=True)
-class Shift:
-    party_id: int
-    issue_id: int
-    from_on: date
-    to_on: date
-    from_low: int
-    from_high: int
-    to_low: int
-    to_high: int
-    size: int
-    direction: str  # "up", "down" or "mixed"
-    kind: str  # one of ShiftKind.ALL
-    statement_ids: tuple[int, ...] = field(default=())  # the evidence: statements of to_on
-
-    @property
-    def from_value(self) -> int | tuple[int, int]:
-        return self.from_low if self.from_low == self.from_high else (self.from_low, self.from_high)
-
-    @property
-    def to_value(self) -> int | tuple[int, int]:
-        return self.to_low if self.to_low == self.to_high else (self.to_low, self.to_high)
 
 
 def _states(include_suggested: bool) -> list[str]:
@@ -138,29 +113,17 @@ def positions_as_of(
         ]
 
 
-def shifts(
-    *,
-    statements: QuerySet[Statement] | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    kinds: Sequence[str] | None = None,
-    include_suggested: bool = False,
-    newest_first: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Shift]:
-    """Consecutive changes of a party's position on an issue, with size, direction and kind.
+def shifts_sql(statements: QuerySet[Statement]) -> tuple[str, list]:
+    """The shift rule in SQL: one row per change between consecutive days of a (party, issue).
 
-    `statements` narrows the evidence (e.g. to some parties or issues); the period and the kinds
-    filter the shifts themselves, so a shift in the period still compares with the position held
-    before it began.
+    Columns: party_id, issue_id, from_on, to_on, from_low, from_high, to_low, to_high, size,
+    direction, kind, statement_ids.
     """
-    base = statements if statements is not None else Statement.objects.all()
-    base = base.filter(review_state__in=_states(include_suggested))
-    base_sql, base_params = base.values(
-        "id", "party_id", "issue_id", "stated_on", "value"
-    ).query.sql_with_params()
-    order = "DESC" if newest_first else "ASC"
+    base_sql, base_params = (
+        statements.order_by()
+        .values("id", "party_id", "issue_id", "stated_on", "value")
+        .query.sql_with_params()
+    )
     sql = f"""
         WITH days AS (
             SELECT b.party_id, b.issue_id, b.stated_on,
@@ -176,7 +139,6 @@ def shifts(
             WINDOW w AS (PARTITION BY d.party_id, d.issue_id ORDER BY d.stated_on)
         ), moves AS (
             SELECT st.*,
-                   st.low - st.prev_low AS d_low, st.high - st.prev_high AS d_high,
                    CASE
                      WHEN st.low >= st.prev_low AND st.high >= st.prev_high THEN 'up'
                      WHEN st.low <= st.prev_low AND st.high <= st.prev_high THEN 'down'
@@ -185,61 +147,83 @@ def shifts(
             FROM steps st
             WHERE st.prev_on IS NOT NULL
               AND (st.low <> st.prev_low OR st.high <> st.prev_high)
-        ), shifts AS (
-            SELECT m.party_id, m.issue_id, m.prev_on, m.stated_on, m.prev_low, m.prev_high,
-                   m.low, m.high, greatest(abs(m.d_low), abs(m.d_high)) AS size, m.direction,
-                   CASE
-                     WHEN m.direction = 'mixed' THEN 'mixed'
-                     WHEN m.party_id = i.low_pole_party_id THEN
-                       CASE m.direction WHEN 'up' THEN 'concession' ELSE 'hardening' END
-                     WHEN m.party_id = i.high_pole_party_id THEN
-                       CASE m.direction WHEN 'down' THEN 'concession' ELSE 'hardening' END
-                     ELSE CASE m.direction WHEN 'up' THEN 'toward_high' ELSE 'toward_low' END
-                   END AS kind,
-                   m.ids
-            FROM moves m JOIN negotiations_issue i ON i.id = m.issue_id
         )
-        SELECT * FROM shifts
-        WHERE (%s::date IS NULL OR stated_on >= %s::date)
-          AND (%s::date IS NULL OR stated_on <= %s::date)
-          AND (%s::text[] IS NULL OR kind = ANY(%s::text[]))
-        ORDER BY stated_on {order}, party_id, issue_id
+        SELECT m.party_id, m.issue_id, m.prev_on AS from_on, m.stated_on AS to_on,
+               m.prev_low AS from_low, m.prev_high AS from_high, m.low AS to_low,
+               m.high AS to_high,
+               greatest(abs(m.low - m.prev_low), abs(m.high - m.prev_high)) AS size,
+               m.direction,
+               CASE
+                 WHEN m.direction = 'mixed' THEN 'mixed'
+                 WHEN m.party_id = i.low_pole_party_id THEN
+                   CASE m.direction WHEN 'up' THEN 'concession' ELSE 'hardening' END
+                 WHEN m.party_id = i.high_pole_party_id THEN
+                   CASE m.direction WHEN 'down' THEN 'concession' ELSE 'hardening' END
+                 ELSE CASE m.direction WHEN 'up' THEN 'toward_high' ELSE 'toward_low' END
+               END AS kind,
+               m.ids AS statement_ids
+        FROM moves m JOIN negotiations_issue i ON i.id = m.issue_id
+    """
+    return sql, list(base_params)
+
+
+SHIFT_COLUMNS = (
+    "party_id",
+    "issue_id",
+    "from_on",
+    "to_on",
+    "from_low",
+    "from_high",
+    "to_low",
+    "to_high",
+    "size",
+    "direction",
+    "kind",
+    "statement_ids",
+)
+
+
+def compute_shifts(
+    *,
+    statements: QuerySet[Statement],
+    since: date | None = None,
+    until: date | None = None,
+    kinds: Sequence[str] | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Shift]:
+    """The shifts between the given statements (unsaved rows), computed by the database.
+
+    The period and the kinds filter the shifts themselves, so a shift in the period still
+    compares with the position held before it began.
+    """
+    rule_sql, params = shifts_sql(statements)
+    order = "DESC" if newest_first else "ASC"
+    kinds_list = list(kinds) if kinds else None
+    sql = f"""
+        SELECT * FROM ({rule_sql}) s
+        WHERE (%s::date IS NULL OR s.to_on >= %s::date)
+          AND (%s::date IS NULL OR s.to_on <= %s::date)
+          AND (%s::text[] IS NULL OR s.kind = ANY(%s::text[]))
+        ORDER BY s.to_on {order}, s.party_id, s.issue_id
         LIMIT %s OFFSET %s
     """
-    kinds_list = list(kinds) if kinds else None
-    params = [*base_params, since, since, until, until, kinds_list, kinds_list, limit, offset]
+    params += [since, since, until, until, kinds_list, kinds_list, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [
-            Shift(
-                party_id=r[0],
-                issue_id=r[1],
-                from_on=r[2],
-                to_on=r[3],
-                from_low=r[4],
-                from_high=r[5],
-                to_low=r[6],
-                to_high=r[7],
-                size=r[8],
-                direction=r[9],
-                kind=r[10],
-                statement_ids=tuple(r[11]),
-            )
-            for r in cursor.fetchall()
-        ]
+        return [Shift(**dict(zip(SHIFT_COLUMNS, row, strict=True))) for row in cursor.fetchall()]
 
 
-def shift_label(*, shift: Shift, party: Party, issue: Issue) -> str:
+def shift_label(*, shift: Shift) -> str:
     """The codebook's words for a shift: concession, hardening, or a direction for the others."""
-    if shift.kind == ShiftKind.CONCESSION:
-        return "concession"
-    if shift.kind == ShiftKind.HARDENING:
-        return "hardening"
     if shift.kind == ShiftKind.TOWARD_HIGH:
-        return f"toward {issue.high_pole_party.name}'s position"
+        return f"toward {shift.issue.high_pole_party.name}'s position"
     if shift.kind == ShiftKind.TOWARD_LOW:
-        return f"toward {issue.low_pole_party.name}'s position"
-    return "mixed: the range of statements changed on both sides"
+        return f"toward {shift.issue.low_pole_party.name}'s position"
+    if shift.kind == ShiftKind.MIXED:
+        return "mixed: the statements' range changed on both sides"
+    return shift.get_kind_display().lower()
 
 
 def resolve_actor(*, name: str, on: date) -> Actor | None:
@@ -315,15 +299,14 @@ def position_matrix(*, on: date, include_suggested: bool = False) -> Matrix:
 @dataclass(frozen=True)
 class ShiftEntry:
     shift: Shift
-    party: Party
-    issue: Issue
     label: str
     statements: list[Statement]  # the evidence of the new position
 
 
 def shift_feed(
     *,
-    statements: QuerySet[Statement] | None = None,
+    parties: QuerySet[Party] | Sequence[Party | int] | None = None,
+    issues: QuerySet[Issue] | Sequence[Issue | int] | None = None,
     since: date | None = None,
     until: date | None = None,
     kinds: Sequence[str] | None = None,
@@ -331,31 +314,56 @@ def shift_feed(
     limit: int | None = 50,
     offset: int = 0,
 ) -> list[ShiftEntry]:
-    """Shifts, newest first, with their party, issue, codebook label and evidence: four queries."""
-    found = shifts(
-        statements=statements,
-        since=since,
-        until=until,
-        kinds=kinds,
-        include_suggested=include_suggested,
-        newest_first=True,
-        limit=limit,
-        offset=offset,
-    )
-    parties = Party.objects.in_bulk({s.party_id for s in found})
-    issues = Issue.objects.select_related("low_pole_party", "high_pole_party").in_bulk(
-        {s.issue_id for s in found}
-    )
+    """Shifts, newest first, with their party, issue, codebook label and evidence.
+
+    Confirmed shifts are read from their stored rows (an index scan whatever the size of the
+    record); with suggestions they are computed on the fly for the parties and issues asked.
+    """
+    party_ids, issue_ids = _ids(parties), _ids(issues)
+    if include_suggested:
+        statements = Statement.objects.filter(review_state__in=_states(True))
+        if party_ids is not None:
+            statements = statements.filter(party_id__in=party_ids)
+        if issue_ids is not None:
+            statements = statements.filter(issue_id__in=issue_ids)
+        found = compute_shifts(
+            statements=statements,
+            since=since,
+            until=until,
+            kinds=kinds,
+            newest_first=True,
+            limit=limit,
+            offset=offset,
+        )
+        parties_by_id = Party.objects.in_bulk({s.party_id for s in found})
+        issues_by_id = Issue.objects.select_related("low_pole_party", "high_pole_party").in_bulk(
+            {s.issue_id for s in found}
+        )
+        for s in found:
+            s.party, s.issue = parties_by_id[s.party_id], issues_by_id[s.issue_id]
+    else:
+        rows = Shift.objects.select_related(
+            "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+        ).order_by("-to_on", "party_id", "issue_id")
+        if party_ids is not None:
+            rows = rows.filter(party_id__in=party_ids)
+        if issue_ids is not None:
+            rows = rows.filter(issue_id__in=issue_ids)
+        if since is not None:
+            rows = rows.filter(to_on__gte=since)
+        if until is not None:
+            rows = rows.filter(to_on__lte=until)
+        if kinds:
+            rows = rows.filter(kind__in=kinds)
+        found = list(rows[offset : offset + limit] if limit is not None else rows[offset:])
     evidence = Statement.objects.select_related(
         "speaker", "reported_by", "article", "article__source"
     ).in_bulk([pk for s in found for pk in s.statement_ids])
     return [
         ShiftEntry(
             shift=s,
-            party=parties[s.party_id],
-            issue=issues[s.issue_id],
-            label=shift_label(shift=s, party=parties[s.party_id], issue=issues[s.issue_id]),
-            statements=[evidence[pk] for pk in s.statement_ids],
+            label=shift_label(shift=s),
+            statements=[evidence[pk] for pk in s.statement_ids if pk in evidence],
         )
         for s in found
     ]

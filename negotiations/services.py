@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -18,6 +19,7 @@ from negotiations.models import (
     ReviewState,
     Statement,
 )
+from negotiations.selectors import SHIFT_COLUMNS, shifts_sql
 
 
 def quote_offsets(*, text: str, quote: str, near: int = 0) -> tuple[int, int]:
@@ -95,6 +97,8 @@ def create_statement(
     statement.full_clean(validate_constraints=False)
     with transaction.atomic():
         statement.save()
+        if statement.review_state == ReviewState.CONFIRMED:
+            refresh_shifts(pairs=[(statement.party_id, statement.issue_id)])
     return statement
 
 
@@ -102,8 +106,51 @@ def review_statement(*, statement: Statement, state: str, user) -> Statement:
     """Confirm or reject a statement, recording who did it and when."""
     if state not in (ReviewState.CONFIRMED, ReviewState.REJECTED):
         raise ValidationError(f"A review confirms or rejects, not {state!r}.")
+    was_confirmed = statement.review_state == ReviewState.CONFIRMED
     statement.review_state = state
     statement.reviewed_by = user
     statement.reviewed_at = timezone.now()
-    statement.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "updated_at"])
+    with transaction.atomic():
+        statement.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "updated_at"])
+        if was_confirmed or state == ReviewState.CONFIRMED:
+            refresh_shifts(pairs=[(statement.party_id, statement.issue_id)])
     return statement
+
+
+def refresh_shifts(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Store anew the shifts of each (party_id, issue_id) from its confirmed statements.
+
+    Call it in the transaction that changed a confirmed statement of the pair.
+    """
+    columns = ", ".join(SHIFT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for party_id, issue_id in sorted(set(pairs)):
+            # Two editors confirming statements of one pair at once would both delete and then
+            # insert the same days; the lock makes the second wait for the first.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [party_id, issue_id])
+            cursor.execute(
+                "DELETE FROM negotiations_shift WHERE party_id = %s AND issue_id = %s",
+                [party_id, issue_id],
+            )
+            sql, params = shifts_sql(
+                Statement.objects.filter(
+                    review_state=ReviewState.CONFIRMED, party_id=party_id, issue_id=issue_id
+                )
+            )
+            cursor.execute(
+                f"INSERT INTO negotiations_shift ({columns}) SELECT {columns} FROM ({sql}) s",
+                params,
+            )
+
+
+def rebuild_shifts() -> int:
+    """Store anew every shift from all confirmed statements (after bulk loads): their count."""
+    columns = ", ".join(SHIFT_COLUMNS)
+    sql, params = shifts_sql(Statement.objects.filter(review_state=ReviewState.CONFIRMED))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE negotiations_shift IN EXCLUSIVE MODE")
+        cursor.execute("DELETE FROM negotiations_shift")
+        cursor.execute(
+            f"INSERT INTO negotiations_shift ({columns}) SELECT {columns} FROM ({sql}) s", params
+        )
+        return cursor.rowcount

@@ -2,10 +2,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from negotiations.models import Actor, Attribution
-from negotiations.selectors import ShiftKind, shift_feed, shifts
-from negotiations.services import create_statement, quote_offsets
+from negotiations.models import Actor, Attribution, ReviewState, Shift, ShiftKind, Statement
+from negotiations.selectors import compute_shifts, shift_feed
+from negotiations.services import create_statement, quote_offsets, rebuild_shifts, review_statement
 from tests.conftest import SEED_ARTICLE, make_article, make_statement
+
+
+def shifts(**filters) -> list[Shift]:
+    return compute_shifts(
+        statements=Statement.objects.filter(review_state=ReviewState.CONFIRMED), **filters
+    )
 
 
 def test_it_finds_consecutive_changes_with_size_and_direction(parties, issues):
@@ -87,7 +93,7 @@ def test_it_codes_the_codebooks_worked_example_as_a_concession_of_three_stops(pa
 
     [entry] = shift_feed()
 
-    assert entry.party == russia and entry.issue == kyiv
+    assert entry.shift.party == russia and entry.shift.issue == kyiv
     assert (entry.shift.from_value, entry.shift.to_value, entry.shift.size) == (-2, 1, 3)
     assert entry.shift.kind == ShiftKind.CONCESSION and entry.label == "concession"
     assert entry.statements == [reported]
@@ -125,14 +131,12 @@ def test_it_filters_by_period_and_kind_yet_compares_with_the_position_before(par
 
 
 def test_it_narrows_the_evidence_to_a_statements_queryset(parties, issues):
-    from negotiations.models import Statement
-
     make_statement(parties["us"], issues["sanctions"], 0, date(2025, 1, 1))
     make_statement(parties["us"], issues["sanctions"], 2, date(2025, 8, 6))
     make_statement(parties["eu"], issues["sanctions"], 0, date(2025, 1, 1))
     make_statement(parties["eu"], issues["sanctions"], 2, date(2025, 7, 18))
 
-    found = shifts(statements=Statement.objects.filter(party__slug="eu"))
+    found = compute_shifts(statements=Statement.objects.filter(party__slug="eu"))
 
     assert [s.party_id for s in found] == [parties["eu"].pk]
 
@@ -149,3 +153,54 @@ def test_it_builds_the_feed_in_constant_queries(
         entries = shift_feed(limit=100)
 
     assert entries and all(e.statements for e in entries)
+
+
+def stored() -> list[tuple]:
+    return sorted(
+        Shift.objects.values_list("party_id", "issue_id", "from_on", "to_on", "size", "kind")
+    )
+
+
+def computed() -> list[tuple]:
+    return sorted((s.party_id, s.issue_id, s.from_on, s.to_on, s.size, s.kind) for s in shifts())
+
+
+def test_it_keeps_the_stored_shifts_equal_to_the_rule_through_every_write(parties, issues, editor):
+    russia, donbas = parties["russia"], issues["donbas"]
+    make_statement(russia, donbas, -2, date(2025, 2, 1))
+    late = make_statement(russia, donbas, -1, date(2025, 8, 15))
+    suggested = make_statement(
+        russia, donbas, 0, date(2025, 9, 1), review_state=ReviewState.SUGGESTED
+    )
+    assert stored() == computed() and len(stored()) == 1
+
+    review_statement(statement=suggested, state=ReviewState.CONFIRMED, user=editor)
+    assert stored() == computed() and len(stored()) == 2
+
+    review_statement(statement=late, state=ReviewState.REJECTED, user=editor)
+    assert stored() == computed()
+    assert stored() == [(russia.pk, donbas.pk, date(2025, 2, 1), date(2025, 9, 1), 2, "concession")]
+
+
+def test_it_rebuilds_every_stored_shift_after_a_bulk_load(parties, issues):
+    make_statement(parties["us"], issues["sanctions"], 0, date(2025, 2, 1))
+    make_statement(parties["us"], issues["sanctions"], 2, date(2025, 8, 6))
+    Shift.objects.all().delete()
+
+    assert rebuild_shifts() == 1
+    assert stored() == computed()
+
+
+def test_it_shows_suggested_shifts_only_when_asked(parties, issues):
+    make_statement(parties["us"], issues["sanctions"], 0, date(2025, 2, 1))
+    make_statement(
+        parties["us"],
+        issues["sanctions"],
+        2,
+        date(2025, 8, 6),
+        review_state=ReviewState.SUGGESTED,
+    )
+
+    assert shift_feed() == []
+    [entry] = shift_feed(include_suggested=True, parties=[parties["us"]])
+    assert entry.shift.to_value == 2 and entry.label == "toward Ukraine's position"
