@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from negotiations.models import (
     Actor,
@@ -249,6 +249,14 @@ def resolve_actor(*, name: str, on: date) -> Actor | None:
     )
 
 
+def stop_labels() -> dict[tuple[int, int], str]:
+    """The label of every stop of every scale, by (issue_id, value)."""
+    return {
+        (stop.issue_id, stop.value): stop.label
+        for stop in ScaleStop.objects.only("issue_id", "value", "label")
+    }
+
+
 @dataclass(frozen=True)
 class Cell:
     party: Party
@@ -256,44 +264,184 @@ class Cell:
     position: Position | None
     low_label: str = ""
     high_label: str = ""
+    latest: Statement | None = None  # the latest statement of the position, for date and source
+    changed: bool = False  # the position differs from the one held `recent_days` earlier
 
 
 @dataclass(frozen=True)
 class Matrix:
     on: date
+    recent_days: int
     parties: list[Party]
     issues: list[Issue]
     rows: list[list[Cell]]  # one row per party, one cell per issue
 
 
-def position_matrix(*, on: date, include_suggested: bool = False) -> Matrix:
-    """Every party's position on every issue as of a date, with the scale's labels."""
+def position_matrix(*, on: date, recent_days: int = 30, include_suggested: bool = False) -> Matrix:
+    """Every party's position on every issue as of a date, with the scale's labels, the latest
+    statement's source, and a mark on the cells that changed in the last `recent_days` days.
+
+    Six queries whatever the size of the record."""
     parties = list(Party.objects.all())
     issues = list(Issue.objects.select_related("low_pole_party", "high_pole_party"))
-    labels = {
-        (stop.issue_id, stop.value): stop.label
-        for stop in ScaleStop.objects.only("issue_id", "value", "label")
-    }
+    labels = stop_labels()
     positions = {
         (p.party_id, p.issue_id): p
         for p in positions_as_of(on=on, include_suggested=include_suggested)
     }
+    before = {
+        (p.party_id, p.issue_id): (p.low, p.high)
+        for p in positions_as_of(
+            on=on - timedelta(days=recent_days), include_suggested=include_suggested
+        )
+    }
+    latest = Statement.objects.select_related("article", "article__source").in_bulk(
+        [p.statement_ids[-1] for p in positions.values()]
+    )
     rows = []
     for party in parties:
         row = []
         for issue in issues:
             position = positions.get((party.pk, issue.pk))
+            if position is None:
+                row.append(Cell(party=party, issue=issue, position=None))
+                continue
             row.append(
                 Cell(
                     party=party,
                     issue=issue,
                     position=position,
-                    low_label=labels.get((issue.pk, position.low), "") if position else "",
-                    high_label=labels.get((issue.pk, position.high), "") if position else "",
+                    low_label=labels.get((issue.pk, position.low), ""),
+                    high_label=labels.get((issue.pk, position.high), ""),
+                    latest=latest.get(position.statement_ids[-1]),
+                    changed=before.get((party.pk, issue.pk)) != (position.low, position.high),
                 )
             )
         rows.append(row)
-    return Matrix(on=on, parties=parties, issues=issues, rows=rows)
+    return Matrix(on=on, recent_days=recent_days, parties=parties, issues=issues, rows=rows)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    party: Party
+    issue: Issue
+    on: date
+    position: Position | None
+    low_label: str
+    high_label: str
+    statements: list[Statement]  # of the position's day
+    history: list[ShiftEntry]  # the pair's shifts up to `on`, newest first
+
+
+def position_evidence(
+    *, party: Party, issue: Issue, on: date, include_suggested: bool = False
+) -> Evidence:
+    """What a matrix cell stands on: the statements of the position as of a date, and the
+    shifts that led to it."""
+    found = positions_as_of(
+        on=on, parties=[party], issues=[issue], include_suggested=include_suggested
+    )
+    position = found[0] if found else None
+    statements = []
+    if position is not None:
+        statements = list(
+            Statement.objects.filter(pk__in=position.statement_ids)
+            .select_related("party", "speaker", "reported_by", "article", "article__source")
+            .order_by("value", "id")
+        )
+    history = [
+        entry.shift
+        for entry in shift_feed(
+            parties=[party],
+            issues=[issue],
+            until=on,
+            include_suggested=include_suggested,
+            limit=None,
+        )
+    ]
+    labels = stop_labels()
+    return Evidence(
+        party=party,
+        issue=issue,
+        on=on,
+        position=position,
+        low_label=labels.get((issue.pk, position.low), "") if position else "",
+        high_label=labels.get((issue.pk, position.high), "") if position else "",
+        statements=statements,
+        history=history,
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    day: date
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class Series:
+    party: Party
+    issue: Issue
+    points: list[Point]  # the position held from each day on, in date order
+
+
+def position_series(
+    *,
+    since: date,
+    until: date,
+    parties: QuerySet[Party] | Sequence[Party | int] | None = None,
+    issues: QuerySet[Issue] | Sequence[Issue | int] | None = None,
+    include_suggested: bool = False,
+) -> list[Series]:
+    """Each (party, issue)'s positions day by day over a period, starting with the position
+    held when the period begins. Three queries; the cost follows the period's statements."""
+    party_ids, issue_ids = _ids(parties), _ids(issues)
+    start = {
+        (p.party_id, p.issue_id): Point(day=since, low=p.low, high=p.high)
+        for p in positions_as_of(
+            on=since, parties=party_ids, issues=issue_ids, include_suggested=include_suggested
+        )
+    }
+    days = Statement.objects.filter(
+        review_state__in=_states(include_suggested), stated_on__gt=since, stated_on__lte=until
+    )
+    if party_ids is not None:
+        days = days.filter(party_id__in=party_ids)
+    if issue_ids is not None:
+        days = days.filter(issue_id__in=issue_ids)
+    points: dict[tuple[int, int], list[Point]] = {key: [point] for key, point in start.items()}
+    for party_id, issue_id, day, low, high in (
+        days.values_list("party_id", "issue_id", "stated_on")
+        .annotate(low=Min("value"), high=Max("value"))
+        .order_by("party_id", "issue_id", "stated_on")
+    ):
+        points.setdefault((party_id, issue_id), []).append(Point(day=day, low=low, high=high))
+    parties_by_id = Party.objects.in_bulk({key[0] for key in points})
+    issues_by_id = Issue.objects.in_bulk({key[1] for key in points})
+    return sorted(
+        (
+            Series(party=parties_by_id[p], issue=issues_by_id[i], points=pts)
+            for (p, i), pts in points.items()
+        ),
+        key=lambda s: (s.party.order, s.party.pk, s.issue.order, s.issue.pk),
+    )
+
+
+def statements_period(
+    *,
+    parties: Sequence[Party | int] | None = None,
+    issues: Sequence[Issue | int] | None = None,
+    include_suggested: bool = False,
+) -> tuple[date, date] | None:
+    """The first and last days with statements, to frame a chart by default."""
+    statements = Statement.objects.filter(review_state__in=_states(include_suggested))
+    if parties is not None:
+        statements = statements.filter(party_id__in=_ids(parties))
+    if issues is not None:
+        statements = statements.filter(issue_id__in=_ids(issues))
+    bounds = statements.aggregate(first=Min("stated_on"), last=Max("stated_on"))
+    return (bounds["first"], bounds["last"]) if bounds["first"] else None
 
 
 @dataclass(frozen=True)
@@ -357,7 +505,7 @@ def shift_feed(
             rows = rows.filter(kind__in=kinds)
         found = list(rows[offset : offset + limit] if limit is not None else rows[offset:])
     evidence = Statement.objects.select_related(
-        "speaker", "reported_by", "article", "article__source"
+        "party", "speaker", "reported_by", "article", "article__source"
     ).in_bulk([pk for s in found for pk in s.statement_ids])
     return [
         ShiftEntry(

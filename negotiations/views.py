@@ -1,23 +1,190 @@
-from datetime import date
+"""The analysts' dashboard: positions as of a date, issue timelines, shifts and party pages.
+
+Each view parses its filters from the query string, calls selectors, and renders one page; an
+htmx request gets only the fragment it swaps (a `{% partialdef %}` of the same template).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from negotiations.selectors import position_matrix, shift_feed
+from negotiations.charts import gap_chart, step_chart
+from negotiations.forms import AsOfForm, PeriodForm, ShiftFilterForm, default_period
+from negotiations.models import Issue, Party
+from negotiations.selectors import (
+    position_evidence,
+    position_matrix,
+    position_series,
+    shift_feed,
+    statements_period,
+    stop_labels,
+)
+
+READ = "negotiations.view_statement"
+FEED_PAGE = 50
+
+
+def _render(request: HttpRequest, template: str, fragment: str, context: dict) -> HttpResponse:
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#{fragment}"
+    return render(request, template, context)
+
+
+def _evidence_url(party: Party, issue: Issue, on, suggested: bool) -> str:
+    query = {"on": on.isoformat(), **({"suggested": "on"} if suggested else {})}
+    url = reverse("position", args=[party.slug, issue.slug])
+    return f"{url}?{urlencode(query)}"
 
 
 @require_GET
-@permission_required("negotiations.view_statement", raise_exception=True)
-def home(request: HttpRequest) -> HttpResponse:
-    today: date = timezone.localdate()
-    return render(
+@permission_required(READ, raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = AsOfForm(request.GET)
+    matrix = position_matrix(
+        on=form.value("on"),
+        recent_days=form.value("recent"),
+        include_suggested=form.value("suggested"),
+    )
+    return _render(
         request,
-        "negotiations/home.html",
+        "negotiations/dashboard.html",
+        "matrix",
+        {"form": form, "matrix": matrix, "suggested": form.value("suggested")},
+    )
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def position(request: HttpRequest, party: str, issue: str) -> HttpResponse:
+    form = AsOfForm(request.GET)
+    evidence = position_evidence(
+        party=get_object_or_404(Party, slug=party),
+        issue=get_object_or_404(
+            Issue.objects.select_related("low_pole_party", "high_pole_party"), slug=issue
+        ),
+        on=form.value("on"),
+        include_suggested=form.value("suggested"),
+    )
+    return _render(request, "negotiations/position.html", "evidence", {"evidence": evidence})
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def issue_timeline(request: HttpRequest, slug: str) -> HttpResponse:
+    issue = get_object_or_404(
+        Issue.objects.select_related("low_pole_party", "high_pole_party"), slug=slug
+    )
+    form = PeriodForm(request.GET)
+    suggested = form.value("suggested")
+    chosen = form.value("party")
+    since, until = default_period(statements_period(issues=[issue], include_suggested=suggested))
+    since, until = form.value("since") or since, form.value("until") or until
+    series = position_series(
+        since=since, until=until, parties=chosen, issues=[issue], include_suggested=suggested
+    )
+    labels = {v: label for (i, v), label in stop_labels().items() if i == issue.pk}
+    chart = step_chart(
+        series=series,
+        since=since,
+        until=until,
+        labels=labels,
+        href=lambda s, p: _evidence_url(s.party, s.issue, p.day, suggested),
+    )
+    poles = {s.party.pk: s for s in series}
+    gap = None
+    if issue.low_pole_party_id in poles and issue.high_pole_party_id in poles:
+        gap = gap_chart(
+            low_pole=poles[issue.low_pole_party_id],
+            high_pole=poles[issue.high_pole_party_id],
+            since=since,
+            until=until,
+        )
+    return _render(
+        request,
+        "negotiations/issue.html",
+        "timeline",
         {
-            "matrix": position_matrix(on=today),
-            "recent_shifts": shift_feed(limit=10),
+            "issue": issue,
+            "issues": Issue.objects.all(),
+            "form": form,
+            "since": since,
+            "until": until,
+            "chart": chart,
+            "gap": gap,
+        },
+    )
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def shift_list(request: HttpRequest) -> HttpResponse:
+    form = ShiftFilterForm(request.GET)
+    page = form.value("page")
+    entries = shift_feed(
+        parties=form.value("party"),
+        issues=form.value("issue"),
+        kinds=form.value("kind"),
+        since=form.value("since"),
+        until=form.value("until"),
+        include_suggested=form.value("suggested"),
+        limit=FEED_PAGE + 1,  # one more tells whether a next page exists, without a count
+        offset=(page - 1) * FEED_PAGE,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return _render(
+        request,
+        "negotiations/shifts.html",
+        "feed",
+        {
+            "form": form,
+            "entries": entries[:FEED_PAGE],
+            "page": page,
+            "has_next": len(entries) > FEED_PAGE,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    party = get_object_or_404(Party, slug=slug)
+    form = PeriodForm(request.GET)
+    suggested = form.value("suggested")
+    since, until = default_period(statements_period(parties=[party], include_suggested=suggested))
+    since, until = form.value("since") or since, form.value("until") or until
+    series = position_series(since=since, until=until, parties=[party], include_suggested=suggested)
+    labels = stop_labels()
+    charts = []
+    for s in series:
+        charts.append(
+            step_chart(
+                series=[s],
+                since=since,
+                until=until,
+                labels={v: label for (i, v), label in labels.items() if i == s.issue.pk},
+                band=22,
+                href=lambda s, p: _evidence_url(s.party, s.issue, p.day, suggested),
+            )
+        )
+    return _render(
+        request,
+        "negotiations/party.html",
+        "overview",
+        {
+            "party": party,
+            "parties": Party.objects.all(),
+            "form": form,
+            "since": since,
+            "until": until,
+            "charts": charts,
+            "entries": shift_feed(parties=[party], include_suggested=suggested, limit=30),
         },
     )

@@ -1,0 +1,98 @@
+"""The dashboard's filters. They live in the URL's query string, so every view can be shared."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from negotiations.models import Issue, Party, ShiftKind
+
+DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class FilterForm(forms.Form):
+    """Invalid values are reported and replaced by their defaults, never a dead page."""
+
+    def value(self, name: str):
+        self.is_valid()  # cleaned_data keeps the valid fields even when others are not
+        cleaned = getattr(self, "cleaned_data", {}).get(name)
+        if cleaned is None or cleaned == "" or (hasattr(cleaned, "__len__") and not len(cleaned)):
+            return self.default(name)
+        return cleaned
+
+    def default(self, name: str):
+        return None
+
+
+class AsOfForm(FilterForm):
+    on = forms.DateField(required=False, widget=DateInput, label="As of")
+    recent = forms.IntegerField(
+        required=False, min_value=1, max_value=3650, label="Mark changes of the last (days)"
+    )
+    suggested = forms.BooleanField(required=False, label="Include suggestions")
+
+    def default(self, name: str):
+        if name == "on":
+            return timezone.localdate()
+        if name == "recent":
+            return 30
+        return False
+
+
+class PeriodForm(FilterForm):
+    since = forms.DateField(required=False, widget=DateInput)
+    until = forms.DateField(required=False, widget=DateInput)
+    party = forms.ModelMultipleChoiceField(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    suggested = forms.BooleanField(required=False, label="Include suggestions")
+
+    def default(self, name: str):
+        return False if name == "suggested" else None
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(None, "The period ends before it begins: showing the default period.")
+            cleaned.pop("since")
+            cleaned.pop("until")
+        return cleaned
+
+
+class ShiftFilterForm(FilterForm):
+    party = forms.ModelMultipleChoiceField(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    issue = forms.ModelMultipleChoiceField(
+        queryset=Issue.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kind = forms.MultipleChoiceField(
+        choices=ShiftKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    since = forms.DateField(required=False, widget=DateInput)
+    until = forms.DateField(required=False, widget=DateInput)
+    suggested = forms.BooleanField(required=False, label="Include suggestions")
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def default(self, name: str):
+        return 1 if name == "page" else False if name == "suggested" else None
+
+
+def default_period(bounds: tuple[date, date] | None) -> tuple[date, date]:
+    """The last year with statements, up to today at the latest."""
+    today = timezone.localdate()
+    last = min(bounds[1], today) if bounds else today
+    first = bounds[0] if bounds else last - timedelta(days=365)
+    return max(first, last - timedelta(days=365)), last
