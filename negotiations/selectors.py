@@ -349,16 +349,9 @@ def position_evidence(
             .select_related("party", "speaker", "reported_by", "article", "article__source")
             .order_by("value", "id")
         )
-    history = [
-        entry.shift
-        for entry in shift_feed(
-            parties=[party],
-            issues=[issue],
-            until=on,
-            include_suggested=include_suggested,
-            limit=None,
-        )
-    ]
+    history = shift_feed(
+        parties=[party], issues=[issue], until=on, include_suggested=include_suggested, limit=None
+    )
     labels = stop_labels()
     return Evidence(
         party=party,

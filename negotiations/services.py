@@ -94,7 +94,6 @@ def create_statement(
     if review_state != ReviewState.SUGGESTED and created_by is not None:
         statement.reviewed_by = created_by
         statement.reviewed_at = timezone.now()
-    statement.full_clean(validate_constraints=False)
     with transaction.atomic():
         statement.save()
         if statement.review_state == ReviewState.CONFIRMED:

@@ -15,7 +15,7 @@ def test_it_shows_positions_to_an_analyst(client, analyst):
     client.force_login(analyst)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert b"Positions as of" in response.content
+    assert b"As of" in response.content
 
 
 def test_it_refuses_positions_to_a_user_without_a_role(client, django_user_model):
