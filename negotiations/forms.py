@@ -33,6 +33,14 @@ class AsOfForm(FilterForm):
     )
     suggested = forms.BooleanField(required=False, label="Include suggestions")
 
+    def __init__(self, data, **kwargs) -> None:
+        # Show the effective date and window in the inputs, not empty boxes.
+        data = data.copy()
+        for name in ("on", "recent"):
+            if not data.get(name):
+                data[name] = str(self.default(name))
+        super().__init__(data, **kwargs)
+
     def default(self, name: str):
         if name == "on":
             return timezone.localdate()

@@ -101,3 +101,6 @@ def make_statement(
         review_state=review_state,
         **fields,
     )
+
+
+from tests.browser import browser, page  # noqa: E402, F401  (fixtures)
