@@ -39,6 +39,10 @@ class Position:
     low: int
     high: int
     statement_ids: tuple[int, ...]
+    source: str = ""  # where the latest statement of the day was published
+    # The position held on `compared_on`, when positions_as_of() was asked to compare; None if
+    # there was none yet then.
+    before: tuple[int, int] | None = None
 
     @property
     def is_range(self) -> bool:
@@ -65,28 +69,43 @@ def positions_as_of(
     parties: QuerySet[Party] | Sequence[Party | int] | None = None,
     issues: QuerySet[Issue] | Sequence[Issue | int] | None = None,
     include_suggested: bool = False,
+    compared_on: date | None = None,
 ) -> list[Position]:
     """Each party's position on each issue as of a date: its latest day of statements up to it.
 
-    Pairs without any statement up to that date are absent. Two index look-ups per
-    (party, issue) pair, whatever the number of statements.
+    Pairs without any statement up to that date are absent. With `compared_on`, each position
+    also carries the one held then (`before`). A few index look-ups per (party, issue) pair,
+    whatever the number of statements.
     """
     party_ids, issue_ids = _ids(parties), _ids(issues)
-    sql = """
-        SELECT p.id, i.id, latest.day, agg.low, agg.high, agg.ids
+    day_of = """
+        SELECT max(s.stated_on) FROM negotiations_statement s
+        WHERE s.party_id = p.id AND s.issue_id = i.id
+          AND s.review_state = ANY(%(states)s) AND s.stated_on <= {bound}
+    """
+    sql = f"""
+        SELECT p.id, i.id, latest.day, agg.low, agg.high, agg.ids, src.name,
+               prev.low, prev.high
         FROM negotiations_party p
         CROSS JOIN negotiations_issue i
+        CROSS JOIN LATERAL ({day_of.format(bound="%(on)s")}) latest (day)
         CROSS JOIN LATERAL (
-            SELECT max(s.stated_on) AS day FROM negotiations_statement s
-            WHERE s.party_id = p.id AND s.issue_id = i.id
-              AND s.review_state = ANY(%(states)s) AND s.stated_on <= %(on)s
-        ) latest
-        CROSS JOIN LATERAL (
-            SELECT min(s.value) AS low, max(s.value) AS high, array_agg(s.id ORDER BY s.id) AS ids
+            SELECT min(s.value) AS low, max(s.value) AS high,
+                   array_agg(s.id ORDER BY s.id) AS ids,
+                   (array_agg(s.article_id ORDER BY s.id DESC))[1] AS article_id
             FROM negotiations_statement s
             WHERE s.party_id = p.id AND s.issue_id = i.id
               AND s.review_state = ANY(%(states)s) AND s.stated_on = latest.day
         ) agg
+        LEFT JOIN articles_article a ON a.id = agg.article_id
+        LEFT JOIN articles_source src ON src.id = a.source_id
+        LEFT JOIN LATERAL (
+            SELECT min(s.value) AS low, max(s.value) AS high
+            FROM negotiations_statement s
+            WHERE s.party_id = p.id AND s.issue_id = i.id
+              AND s.review_state = ANY(%(states)s)
+              AND s.stated_on = ({day_of.format(bound="%(compared_on)s")})
+        ) prev ON %(compared_on)s::date IS NOT NULL
         WHERE latest.day IS NOT NULL
           AND (%(party_ids)s::bigint[] IS NULL OR p.id = ANY(%(party_ids)s::bigint[]))
           AND (%(issue_ids)s::bigint[] IS NULL OR i.id = ANY(%(issue_ids)s::bigint[]))
@@ -94,6 +113,7 @@ def positions_as_of(
     """
     params = {
         "on": on,
+        "compared_on": compared_on,
         "states": _states(include_suggested),
         "party_ids": party_ids,
         "issue_ids": issue_ids,
@@ -108,6 +128,8 @@ def positions_as_of(
                 low=r[3],
                 high=r[4],
                 statement_ids=tuple(r[5]),
+                source=r[6] or "",
+                before=(r[7], r[8]) if r[7] is not None else None,
             )
             for r in cursor.fetchall()
         ]
@@ -264,7 +286,7 @@ class Cell:
     position: Position | None
     low_label: str = ""
     high_label: str = ""
-    latest: Statement | None = None  # the latest statement of the position, for date and source
+    source: str = ""  # where the latest statement of the position was published
     changed: bool = False  # the position differs from the one held `recent_days` earlier
 
 
@@ -281,23 +303,18 @@ def position_matrix(*, on: date, recent_days: int = 30, include_suggested: bool 
     """Every party's position on every issue as of a date, with the scale's labels, the latest
     statement's source, and a mark on the cells that changed in the last `recent_days` days.
 
-    Six queries whatever the size of the record."""
+    Four queries whatever the size of the record."""
     parties = list(Party.objects.all())
     issues = list(Issue.objects.select_related("low_pole_party", "high_pole_party"))
     labels = stop_labels()
     positions = {
         (p.party_id, p.issue_id): p
-        for p in positions_as_of(on=on, include_suggested=include_suggested)
-    }
-    before = {
-        (p.party_id, p.issue_id): (p.low, p.high)
         for p in positions_as_of(
-            on=on - timedelta(days=recent_days), include_suggested=include_suggested
+            on=on,
+            include_suggested=include_suggested,
+            compared_on=on - timedelta(days=recent_days),
         )
     }
-    latest = Statement.objects.select_related("article", "article__source").in_bulk(
-        [p.statement_ids[-1] for p in positions.values()]
-    )
     rows = []
     for party in parties:
         row = []
@@ -313,8 +330,8 @@ def position_matrix(*, on: date, recent_days: int = 30, include_suggested: bool 
                     position=position,
                     low_label=labels.get((issue.pk, position.low), ""),
                     high_label=labels.get((issue.pk, position.high), ""),
-                    latest=latest.get(position.statement_ids[-1]),
-                    changed=before.get((party.pk, issue.pk)) != (position.low, position.high),
+                    source=position.source,
+                    changed=position.before != (position.low, position.high),
                 )
             )
         rows.append(row)

@@ -6,6 +6,7 @@ htmx request gets only the fragment it swaps (a `{% partialdef %}` of the same t
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET
 from negotiations.charts import gap_chart, step_chart
 from negotiations.forms import AsOfForm, PeriodForm, ShiftFilterForm, default_period
 from negotiations.models import Issue, Party
+from negotiations.presenters import matrix_rows
 from negotiations.selectors import (
     position_evidence,
     position_matrix,
@@ -36,7 +38,7 @@ def _render(request: HttpRequest, template: str, fragment: str, context: dict) -
     return render(request, template, context)
 
 
-def _evidence_url(party: Party, issue: Issue, on, suggested: bool) -> str:
+def _evidence_url(party: Party, issue: Issue, on: date, suggested: bool) -> str:
     query = {"on": on.isoformat(), **({"suggested": "on"} if suggested else {})}
     url = reverse("position", args=[party.slug, issue.slug])
     return f"{url}?{urlencode(query)}"
@@ -46,16 +48,19 @@ def _evidence_url(party: Party, issue: Issue, on, suggested: bool) -> str:
 @permission_required(READ, raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = AsOfForm(request.GET)
-    matrix = position_matrix(
-        on=form.value("on"),
-        recent_days=form.value("recent"),
-        include_suggested=form.value("suggested"),
-    )
+    on, suggested = form.value("on"), form.value("suggested")
+    matrix = position_matrix(on=on, recent_days=form.value("recent"), include_suggested=suggested)
+    cell_query = urlencode({"on": on.isoformat(), **({"suggested": "on"} if suggested else {})})
     return _render(
         request,
         "negotiations/dashboard.html",
         "matrix",
-        {"form": form, "matrix": matrix, "suggested": form.value("suggested")},
+        {
+            "form": form,
+            "matrix": matrix,
+            "rows": matrix_rows(matrix=matrix, query=cell_query),
+            "suggested": suggested,
+        },
     )
 
 
