@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from negotiations.models import Party
 from negotiations.selectors import Matrix
@@ -16,24 +18,22 @@ from negotiations.templatetags.stance import stance
 
 
 @dataclass(frozen=True)
-class CellView:
-    dom_id: str
-    css: str
-    data_value: str
-    href: str
-    value: str
-    label: str
-    meta: str
-    changed: bool
-
-
-@dataclass(frozen=True)
 class RowView:
     party: Party
-    cells: list[CellView]
+    cells: list[SafeString]  # one <td> each
+
+
+EMPTY_CELL = '<td id="{}" class="stance none" data-value="">—</td>'
+CELL = (
+    '<td id="{}" class="{}" data-value="{}"><a href="{}" hx-get="{}" hx-target="#evidence" '
+    'hx-swap="innerHTML"><span class="value">{}</span><span class="label">{}</span>'
+    '<span class="date">{}</span>{}</a></td>'
+)
+CHANGED_MARK = mark_safe('<span class="changed-mark" title="changed recently">●</span>')
 
 
 def matrix_rows(*, matrix: Matrix, query: str) -> list[RowView]:
+    """The matrix's cells as HTML, built with format_html (every value escaped)."""
     # One reverse() for the whole table: each cell's URL differs only by the two slugs.
     pattern = reverse("position", args=["PARTY", "ISSUE"])
     rows = []
@@ -43,7 +43,7 @@ def matrix_rows(*, matrix: Matrix, query: str) -> list[RowView]:
             dom_id = f"cell-{cell.party.slug}-{cell.issue.slug}"
             position = cell.position
             if position is None:
-                cells.append(CellView(dom_id, "stance none", "", "", "—", "", "", False))
+                cells.append(format_html(EMPTY_CELL, dom_id))
                 continue
             path = pattern.replace("PARTY", cell.party.slug).replace("ISSUE", cell.issue.slug)
             href = f"{path}?{query}"
@@ -61,15 +61,17 @@ def matrix_rows(*, matrix: Matrix, query: str) -> list[RowView]:
             if cell.source:
                 meta += f" · {cell.source}"
             cells.append(
-                CellView(
-                    dom_id=dom_id,
-                    css=css,
-                    data_value=data_value,
-                    href=href,
-                    value=stance(position.low, position.high),
-                    label=label,
-                    meta=meta,
-                    changed=cell.changed,
+                format_html(
+                    CELL,
+                    dom_id,
+                    css,
+                    data_value,
+                    href,
+                    href,
+                    stance(position.low, position.high),
+                    label,
+                    meta,
+                    CHANGED_MARK if cell.changed else "",
                 )
             )
         rows.append(RowView(party=row[0].party, cells=cells))

@@ -31,7 +31,8 @@ from negotiations.models import (
 )
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: a large matrix builds thousands of these per request.
+@dataclass(slots=True)
 class Position:
     party_id: int
     issue_id: int
@@ -279,7 +280,7 @@ def stop_labels() -> dict[tuple[int, int], str]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     party: Party
     issue: Issue
