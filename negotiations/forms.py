@@ -104,3 +104,27 @@ def default_period(bounds: tuple[date, date] | None) -> tuple[date, date]:
     last = min(bounds[1], today) if bounds else today
     first = bounds[0] if bounds else last - timedelta(days=365)
     return max(first, last - timedelta(days=365)), last
+
+
+class ExportForm(ShiftFilterForm):
+    bom = forms.BooleanField(required=False, label="UTF-8 with BOM (for spreadsheets)")
+
+
+class SummaryForm(FilterForm):
+    on = forms.DateField(required=False, widget=DateInput, label="As of")
+    since = forms.DateField(required=False, widget=DateInput, label="What changed since")
+    party = forms.ModelMultipleChoiceField(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    issue = forms.ModelMultipleChoiceField(
+        queryset=Issue.objects.select_related("low_pole_party", "high_pole_party"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def default(self, name: str):
+        return timezone.localdate() if name == "on" else None

@@ -6,6 +6,7 @@ the database does, so the cells' strings are put together here once.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -76,3 +77,25 @@ def matrix_rows(*, matrix: Matrix, query: str) -> list[RowView]:
             )
         rows.append(RowView(party=row[0].party, cells=cells))
     return rows
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    statements: tuple  # the statements whose quote covers this stretch of text
+    anchors: tuple  # the statements whose quote starts here (for #statement-<id> links)
+
+
+def passages(*, text: str, statements: list) -> list[Segment]:
+    """The article's text cut where quotes begin and end, so each quoted stretch can be marked;
+    overlapping quotes mark their common stretch with all of them."""
+    bounds = {0, len(text)}
+    for s in statements:
+        bounds.update((s.quote_start, s.quote_end))
+    cuts = sorted(b for b in bounds if 0 <= b <= len(text))
+    segments = []
+    for start, end in itertools.pairwise(cuts):
+        covering = tuple(s for s in statements if s.quote_start <= start and end <= s.quote_end)
+        starting = tuple(s for s in statements if s.quote_start == start)
+        segments.append(Segment(text=text[start:end], statements=covering, anchors=starting))
+    return segments

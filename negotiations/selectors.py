@@ -13,12 +13,14 @@ statements; each bound of the range moves, and the shift's size is the larger of
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Max, Min, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
+from articles.models import Article
 from negotiations.models import (
     Actor,
     Issue,
@@ -455,11 +457,12 @@ def statements_period(
     return (bounds["first"], bounds["last"]) if bounds["first"] else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ShiftEntry:
     shift: Shift
     label: str
     statements: list[Statement]  # the evidence of the new position
+    footnotes: list[int] = field(default_factory=list)  # when cited in a summary
 
 
 def shift_feed(
@@ -526,3 +529,137 @@ def shift_feed(
         )
         for s in found
     ]
+
+
+@dataclass
+class SummaryEntry:
+    party: Party
+    issue: Issue
+    position: Position
+    low_label: str
+    high_label: str
+    last_shift: ShiftEntry | None
+    quotes: list[Statement]
+    footnotes: list[int]  # the quotes' footnote numbers
+
+
+@dataclass
+class PositionSummary:
+    on: date
+    changed_since: date | None
+    parties: list[Party]
+    issues: list[Issue]
+    entries: dict[int, list[SummaryEntry]]  # by party id, in issue order
+    changes: list[ShiftEntry]  # between changed_since and on, oldest first
+    footnotes: list[Statement]  # numbered from 1, in order of first citation
+
+
+def position_summary(
+    *,
+    on: date,
+    parties: Sequence[Party] | QuerySet[Party] | None = None,
+    issues: Sequence[Issue] | QuerySet[Issue] | None = None,
+    changed_since: date | None = None,
+) -> PositionSummary:
+    """As of a date: each party's stance per issue, its last shift and the key quotes, and what
+    changed since an earlier date. Confirmed statements only: a summary is for citing."""
+    chosen_parties = list(parties) if parties else list(Party.objects.all())
+    chosen_issues = (
+        list(issues)
+        if issues
+        else list(Issue.objects.select_related("low_pole_party", "high_pole_party"))
+    )
+    labels = stop_labels()
+    positions = positions_as_of(on=on, parties=chosen_parties, issues=chosen_issues)
+    quotes = Statement.objects.select_related(
+        "party", "speaker", "reported_by", "article", "article__source"
+    ).in_bulk([pk for p in positions for pk in p.statement_ids])
+    last_shifts = {
+        (entry.shift.party_id, entry.shift.issue_id): entry
+        for entry in _last_shifts(on=on, parties=chosen_parties, issues=chosen_issues)
+    }
+    changes = []
+    if changed_since is not None:
+        changes = list(
+            reversed(
+                shift_feed(
+                    parties=chosen_parties,
+                    issues=chosen_issues,
+                    since=changed_since,
+                    until=on,
+                    limit=None,
+                )
+            )
+        )
+    footnotes: list[Statement] = []
+    numbers: dict[int, int] = {}
+
+    def cite(statement: Statement) -> int:
+        if statement.pk not in numbers:
+            footnotes.append(statement)
+            numbers[statement.pk] = len(footnotes)
+        return numbers[statement.pk]
+
+    parties_by_id = {p.pk: p for p in chosen_parties}
+    issues_by_id = {i.pk: i for i in chosen_issues}
+    entries: dict[int, list[SummaryEntry]] = {p.pk: [] for p in chosen_parties}
+    for position in positions:
+        cited = [quotes[pk] for pk in position.statement_ids if pk in quotes]
+        entries[position.party_id].append(
+            SummaryEntry(
+                party=parties_by_id[position.party_id],
+                issue=issues_by_id[position.issue_id],
+                position=position,
+                low_label=labels.get((position.issue_id, position.low), ""),
+                high_label=labels.get((position.issue_id, position.high), ""),
+                last_shift=last_shifts.get((position.party_id, position.issue_id)),
+                quotes=cited,
+                footnotes=[cite(s) for s in cited],
+            )
+        )
+    for change in changes:
+        change.footnotes = [cite(s) for s in change.statements]
+    return PositionSummary(
+        on=on,
+        changed_since=changed_since,
+        parties=chosen_parties,
+        issues=chosen_issues,
+        entries=entries,
+        changes=changes,
+        footnotes=footnotes,
+    )
+
+
+def _last_shifts(
+    *, on: date, parties: Sequence[Party], issues: Sequence[Issue]
+) -> list[ShiftEntry]:
+    """The latest stored shift of each (party, issue) up to a date."""
+    latest = (
+        Shift.objects.filter(party__in=parties, issue__in=issues, to_on__lte=on)
+        .order_by("party_id", "issue_id", "-to_on")
+        .distinct("party_id", "issue_id")
+        .select_related("party", "issue", "issue__low_pole_party", "issue__high_pole_party")
+    )
+    return [ShiftEntry(shift=s, label=shift_label(shift=s), statements=[]) for s in latest]
+
+
+@dataclass
+class ArticleReading:
+    article: Article
+    statements: list[Statement]
+
+
+def article_reading(*, article_id: int, include_suggested: bool = True) -> ArticleReading:
+    """An article with its statements (suggested ones too: they are marked as such)."""
+    article = get_object_or_404(Article.objects.select_related("source"), pk=article_id)
+    states = (
+        [ReviewState.CONFIRMED, ReviewState.SUGGESTED]
+        if include_suggested
+        else [ReviewState.CONFIRMED]
+    )
+    statements = list(
+        article.statements.filter(review_state__in=states)
+        .select_related("party", "issue", "speaker", "reported_by")
+        .order_by("quote_start", "id")
+    )
+    return ArticleReading(article=article, statements=statements)

@@ -10,25 +10,45 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from negotiations.charts import gap_chart, step_chart
-from negotiations.forms import AsOfForm, PeriodForm, ShiftFilterForm, default_period
+from negotiations.exports import (
+    SHIFT_FIELDS,
+    STATEMENT_FIELDS,
+    ExportFilters,
+    csv_stream,
+    json_stream,
+    shift_rows,
+    statement_rows,
+)
+from negotiations.forms import (
+    AsOfForm,
+    ExportForm,
+    PeriodForm,
+    ShiftFilterForm,
+    SummaryForm,
+    default_period,
+)
 from negotiations.models import Issue, Party
-from negotiations.presenters import matrix_rows
+from negotiations.presenters import matrix_rows, passages
 from negotiations.selectors import (
+    article_reading,
     position_evidence,
     position_matrix,
     position_series,
+    position_summary,
     shift_feed,
     statements_period,
     stop_labels,
 )
+from negotiations.summary_pdf import render_summary_pdf
 
 READ = "negotiations.view_statement"
+EXPORT = "negotiations.export_statement"
 FEED_PAGE = 50
 
 
@@ -193,3 +213,87 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "entries": shift_feed(parties=[party], include_suggested=suggested, limit=30),
         },
     )
+
+
+@require_GET
+@permission_required(EXPORT, raise_exception=True)
+def export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpResponse:
+    """Statements or shifts with the dashboard's filters, as CSV or JSON, streamed."""
+    if dataset not in ("statements", "shifts") or fmt not in ("csv", "json"):
+        raise Http404("Exports are statements or shifts, as csv or json.")
+    form = ExportForm(request.GET)
+    filters = ExportFilters(
+        parties=form.value("party"),
+        issues=form.value("issue"),
+        since=form.value("since"),
+        until=form.value("until"),
+        kinds=form.value("kind"),
+        include_suggested=form.value("suggested"),
+    )
+    if dataset == "statements":
+        rows, columns = statement_rows(filters=filters), list(STATEMENT_FIELDS)
+    else:
+        rows, columns = shift_rows(filters=filters), SHIFT_FIELDS
+    if fmt == "csv":
+        stream = csv_stream(rows, columns=columns, bom=form.value("bom"))
+        content_type = "text/csv; charset=utf-8"
+    else:
+        stream, content_type = json_stream(rows), "application/json"
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="stance-{dataset}.{fmt}"'
+    return response
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def read_article(request: HttpRequest, article_id: int) -> HttpResponse:
+    """An article's clean text with its statements' passages marked (#statement-<id>)."""
+    reading = article_reading(article_id=article_id)
+    return render(
+        request,
+        "negotiations/article.html",
+        {
+            "reading": reading,
+            "segments": passages(text=reading.article.text, statements=reading.statements),
+        },
+    )
+
+
+@require_GET
+@permission_required(EXPORT, raise_exception=True)
+def summary(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    """A position summary as of a date, with quotes as footnotes: HTML, Markdown or PDF."""
+    form = SummaryForm(request.GET)
+    result = position_summary(
+        on=form.value("on"),
+        parties=form.value("party"),
+        issues=form.value("issue"),
+        changed_since=form.value("since"),
+    )
+
+    def passage_url(statement) -> str:
+        path = reverse("read", args=[statement.article_id])
+        return request.build_absolute_uri(f"{path}#statement-{statement.pk}")
+
+    name = f"stance-summary-{result.on.isoformat()}"
+    if fmt == "pdf":
+        response = HttpResponse(
+            render_summary_pdf(summary=result, passage_url=passage_url),
+            content_type="application/pdf",
+        )
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        return response
+    footnotes = [(n, s, passage_url(s)) for n, s in enumerate(result.footnotes, start=1)]
+    context = {
+        "form": form,
+        "summary": result,
+        "footnotes": footnotes,
+        "query": request.GET.urlencode(),
+    }
+    if fmt == "md":
+        response = render(
+            request, "negotiations/summary.md", context, content_type="text/markdown; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.md"'
+        return response
+    return render(request, "negotiations/summary.html", context)

@@ -16,3 +16,16 @@ def signed(value: int | None) -> str:
 def stance(low: int, high: int) -> str:
     """A position: one value, or the range of a day whose statements disagree."""
     return signed(low) if low == high else f"{signed(low)}…{signed(high)}"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, [])
+
+
+@register.filter
+def markdown_escape(text: str) -> str:
+    """Text that Markdown prints as it is (quotes may hold *, _, [ or backticks)."""
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text

@@ -1,0 +1,186 @@
+"""Statements and shifts as CSV or JSON, streamed row by row with constant memory.
+
+The columns are stable and documented in docs/exports.md; slugs identify parties, issues and
+actors, labels are the codebook's words.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from negotiations.models import Issue, Party, ReviewState, Shift, Statement
+from negotiations.selectors import shift_label, stop_labels
+
+CHUNK = 2000
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+STATEMENT_FIELDS = {
+    "statement_id": "id",
+    "party": "party__slug",
+    "party_name": "party__name",
+    "issue": "issue__slug",
+    "issue_name": "issue__name",
+    "value": "value",
+    "stance": None,  # the label of the value's stop
+    "stated_on": "stated_on",
+    "quote": "quote",
+    "quote_start": "quote_start",
+    "quote_end": "quote_end",
+    "speaker": "speaker__slug",
+    "speaker_name": "speaker__name",
+    "attribution": "attribution",
+    "reported_by": "reported_by__slug",
+    "credibility": "credibility",
+    "review_state": "review_state",
+    "confidence": "confidence",
+    "extractor_version": "extractor_version",
+    "article_id": "article_id",
+    "article_title": "article__title",
+    "article_url": "article__url",
+    "article_published_on": "article__published_on",
+    "article_language": "article__language",
+    "source": "article__source__name",
+    "source_reliability": "article__source__reliability",
+}
+SHIFT_FIELDS = [
+    "party",
+    "party_name",
+    "issue",
+    "issue_name",
+    "from_on",
+    "to_on",
+    "from_low",
+    "from_high",
+    "to_low",
+    "to_high",
+    "from_stance",
+    "to_stance",
+    "size",
+    "direction",
+    "kind",
+    "label",
+    "statement_ids",
+]
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    parties: Sequence[Party] | QuerySet | None = None
+    issues: Sequence[Issue] | QuerySet | None = None
+    since: date | None = None
+    until: date | None = None
+    kinds: Sequence[str] | None = None
+    include_suggested: bool = False
+
+
+def statement_rows(*, filters: ExportFilters) -> Iterator[dict]:
+    """Statements in date order, read through a server-side cursor in chunks."""
+    states = [ReviewState.CONFIRMED]
+    if filters.include_suggested:
+        states.append(ReviewState.SUGGESTED)
+    statements = Statement.objects.filter(review_state__in=states)
+    if filters.parties:
+        statements = statements.filter(party__in=filters.parties)
+    if filters.issues:
+        statements = statements.filter(issue__in=filters.issues)
+    if filters.since:
+        statements = statements.filter(stated_on__gte=filters.since)
+    if filters.until:
+        statements = statements.filter(stated_on__lte=filters.until)
+    labels = stop_labels()
+    lookups = [lookup for lookup in STATEMENT_FIELDS.values() if lookup]
+    names = [name for name, lookup in STATEMENT_FIELDS.items() if lookup]
+    for values in (
+        statements.order_by("stated_on", "id")
+        .values_list("issue_id", *lookups)
+        .iterator(chunk_size=CHUNK)
+    ):
+        row = dict(zip(names, values[1:], strict=True))
+        row["stance"] = labels.get((values[0], row["value"]), "")
+        yield {name: row[name] for name in STATEMENT_FIELDS}
+
+
+def shift_rows(*, filters: ExportFilters) -> Iterator[dict]:
+    """Stored (confirmed) shifts in date order."""
+    shifts = Shift.objects.select_related(
+        "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+    )
+    if filters.parties:
+        shifts = shifts.filter(party__in=filters.parties)
+    if filters.issues:
+        shifts = shifts.filter(issue__in=filters.issues)
+    if filters.since:
+        shifts = shifts.filter(to_on__gte=filters.since)
+    if filters.until:
+        shifts = shifts.filter(to_on__lte=filters.until)
+    if filters.kinds:
+        shifts = shifts.filter(kind__in=filters.kinds)
+    labels = stop_labels()
+    for shift in shifts.order_by("to_on", "party_id", "issue_id").iterator(chunk_size=CHUNK):
+        yield {
+            "party": shift.party.slug,
+            "party_name": shift.party.name,
+            "issue": shift.issue.slug,
+            "issue_name": shift.issue.name,
+            "from_on": shift.from_on,
+            "to_on": shift.to_on,
+            "from_low": shift.from_low,
+            "from_high": shift.from_high,
+            "to_low": shift.to_low,
+            "to_high": shift.to_high,
+            "from_stance": _stance(labels, shift.issue_id, shift.from_low, shift.from_high),
+            "to_stance": _stance(labels, shift.issue_id, shift.to_low, shift.to_high),
+            "size": shift.size,
+            "direction": shift.direction,
+            "kind": shift.kind,
+            "label": shift_label(shift=shift),
+            "statement_ids": list(shift.statement_ids),
+        }
+
+
+def _stance(labels: dict, issue_id: int, low: int, high: int) -> str:
+    if low == high:
+        return labels.get((issue_id, low), "")
+    return f"{labels.get((issue_id, low), '')} … {labels.get((issue_id, high), '')}"
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(rows: Iterable[dict], *, columns: Sequence[str], bom: bool = False) -> Iterator[str]:
+    """CSV lines, safe to open in a spreadsheet (no cell is run as a formula)."""
+    writer = csv.writer(_Echo())
+    if bom:
+        yield "\ufeff"
+    yield writer.writerow(columns)
+    for row in rows:
+        yield writer.writerow([_safe_cell(row[column]) for column in columns])
+
+
+def json_stream(rows: Iterable[dict]) -> Iterator[str]:
+    """A JSON array, written one object at a time."""
+    yield "["
+    first = True
+    for row in rows:
+        yield ("" if first else ",") + "\n" + json.dumps(row, default=str, ensure_ascii=False)
+        first = False
+    yield "\n]\n"
