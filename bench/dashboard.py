@@ -28,7 +28,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
 
-def _bench_database() -> str:
+def bench_database(*, reuse: bool = False) -> str:
+    """The URL of a fresh database `<name>_bench` beside DATABASE_URL's (kept with reuse)."""
     import environ
     import psycopg
 
@@ -44,13 +45,15 @@ def _bench_database() -> str:
         "autocommit": True,
     }
     with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     base, _, query = url.partition("?")
     return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
 
 
-def _fill(*, statements: int, articles: int, parties: int, issues: int, log) -> None:
+def fill(*, statements: int, articles: int, parties: int, issues: int, log) -> None:
     from django.db import connection
 
     from negotiations.services import rebuild_shifts
@@ -170,7 +173,7 @@ def main() -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    os.environ["DATABASE_URL"] = _bench_database()
+    os.environ["DATABASE_URL"] = bench_database()
     import django
 
     django.setup()
@@ -186,7 +189,7 @@ def main() -> None:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
-    _fill(
+    fill(
         statements=args.statements,
         articles=args.articles,
         parties=args.parties,
