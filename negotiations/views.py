@@ -238,7 +238,7 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpRespons
         stream = csv_stream(rows, columns=columns, bom=form.value("bom"))
         content_type = "text/csv; charset=utf-8"
     else:
-        stream, content_type = json_stream(rows), "application/json"
+        stream, content_type = json_stream(rows, columns=columns), "application/json"
     response = StreamingHttpResponse(stream, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="stance-{dataset}.{fmt}"'
     return response
