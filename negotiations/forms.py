@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
-from negotiations.models import Issue, Party, ShiftKind
+from negotiations.models import Actor, Issue, Party, ShiftKind, Statement
 
 DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -128,3 +128,46 @@ class SummaryForm(FilterForm):
 
     def default(self, name: str):
         return timezone.localdate() if name == "on" else None
+
+
+class StatementForm(forms.ModelForm):
+    """An editor's statement: the passage comes as offsets into the article's text."""
+
+    value = forms.TypedChoiceField(
+        coerce=int, choices=[(v, f"{v:+d}" if v else "0") for v in range(-2, 3)]
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "party",
+            "issue",
+            "value",
+            "stated_on",
+            "speaker",
+            "attribution",
+            "reported_by",
+            "credibility",
+            "quote_start",
+            "quote_end",
+        ]
+        widgets = {
+            "stated_on": DateInput,
+            "quote_start": forms.HiddenInput,
+            "quote_end": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].queryset = Actor.objects.select_related("party")
+        self.fields["reported_by"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("attribution") == "reported" and not cleaned.get("reported_by"):
+            self.add_error("reported_by", "Name the party that reports this statement.")
+        return cleaned
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

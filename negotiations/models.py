@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
+from simple_history.models import HistoricalRecords
 
 from articles.models import Article
 
@@ -249,6 +250,9 @@ class Statement(models.Model):
     reason = models.CharField(max_length=300, blank=True, help_text="Which cues fired.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: an edit names the version it started from, and fails if it moved.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["stated_on", "id"]
@@ -357,3 +361,44 @@ class Shift(models.Model):
     @property
     def to_value(self) -> int | tuple[int, int]:
         return self.to_low if self.to_low == self.to_high else (self.to_low, self.to_high)
+
+
+class TaggingState(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    TAGGED = "tagged", "Tagged"
+
+
+class ArticleTagging(models.Model):
+    """Where the editors are with an article. Absent means new."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="tagging"
+    )
+    state = models.CharField(max_length=12, choices=TaggingState.choices, default=TaggingState.NEW)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state"], name="tagging_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.state}"
+
+
+class ArticleClaim(models.Model):
+    """An editor has the article open: others see who is working on it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="article_claim_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.article_id}"

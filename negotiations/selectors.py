@@ -646,20 +646,57 @@ def _last_shifts(
 @dataclass
 class ArticleReading:
     article: Article
-    statements: list[Statement]
+    statements: list[Statement]  # every state: suggested and confirmed are marked in the text
 
 
-def article_reading(*, article_id: int, include_suggested: bool = True) -> ArticleReading:
-    """An article with its statements (suggested ones too: they are marked as such)."""
+def article_reading(*, article_id: int) -> ArticleReading:
+    """An article with its statements, in the order of their passages."""
     article = get_object_or_404(Article.objects.select_related("source"), pk=article_id)
-    states = (
-        [ReviewState.CONFIRMED, ReviewState.SUGGESTED]
-        if include_suggested
-        else [ReviewState.CONFIRMED]
-    )
     statements = list(
-        article.statements.filter(review_state__in=states)
-        .select_related("party", "issue", "speaker", "reported_by")
-        .order_by("quote_start", "id")
+        article.statements.select_related("party", "issue", "speaker", "reported_by").order_by(
+            "quote_start", "id"
+        )
     )
     return ArticleReading(article=article, statements=statements)
+
+
+@dataclass
+class Change:
+    when: object
+    who: object
+    created: bool
+    fields: list[tuple[str, object, object]]  # field, before, after (empty for the first record)
+
+
+def statement_history(*, statement: Statement) -> list[Change]:
+    """Every recorded change of a statement, oldest first: who, when, before and after."""
+    names = {
+        "party": dict(Party.objects.values_list("pk", "name")),
+        "reported_by": dict(Party.objects.values_list("pk", "name")),
+        "issue": dict(Issue.objects.values_list("pk", "name")),
+        "speaker": dict(Actor.objects.values_list("pk", "name")),
+    }
+    records = list(statement.history.select_related("history_user").order_by("history_id"))
+    changes = []
+    for previous, record in zip([None, *records], records, strict=False):
+        fields = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["version", "reviewed_at"])
+            for change in delta.changes:
+                lookup = names.get(change.field, {})
+                fields.append(
+                    (
+                        change.field,
+                        lookup.get(change.old, change.old),
+                        lookup.get(change.new, change.new),
+                    )
+                )
+        changes.append(
+            Change(
+                when=record.history_date,
+                who=record.history_user,
+                created=record.history_type == "+",
+                fields=fields,
+            )
+        )
+    return changes

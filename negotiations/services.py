@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -12,12 +12,15 @@ from django.utils import timezone
 from articles.models import Article
 from negotiations.models import (
     Actor,
+    ArticleClaim,
+    ArticleTagging,
     Attribution,
     Credibility,
     Issue,
     Party,
     ReviewState,
     Statement,
+    TaggingState,
 )
 from negotiations.selectors import SHIFT_COLUMNS, shifts_sql
 
@@ -101,19 +104,39 @@ def create_statement(
     return statement
 
 
-def review_statement(*, statement: Statement, state: str, user) -> Statement:
-    """Confirm or reject a statement, recording who did it and when."""
+class EditConflict(Exception):
+    """The statement changed since the editor loaded it; nothing was saved."""
+
+    def __init__(self, current: Statement) -> None:
+        super().__init__(f"Statement {current.pk} is at version {current.version} now.")
+        self.current = current
+
+
+def review_statement(
+    *, statement: Statement, state: str, user, version: int | None = None
+) -> Statement:
+    """Confirm or reject a statement, recording who did it and when.
+
+    With `version` (the one the editor loaded), raises EditConflict if it moved meanwhile.
+    """
     if state not in (ReviewState.CONFIRMED, ReviewState.REJECTED):
         raise ValidationError(f"A review confirms or rejects, not {state!r}.")
-    was_confirmed = statement.review_state == ReviewState.CONFIRMED
-    statement.review_state = state
-    statement.reviewed_by = user
-    statement.reviewed_at = timezone.now()
     with transaction.atomic():
-        statement.save(update_fields=["review_state", "reviewed_by", "reviewed_at", "updated_at"])
+        current = Statement.objects.select_for_update().get(pk=statement.pk)
+        if version is not None and current.version != version:
+            raise EditConflict(current)
+        was_confirmed = current.review_state == ReviewState.CONFIRMED
+        current.review_state = state
+        current.reviewed_by = user
+        current.reviewed_at = timezone.now()
+        current.version += 1
+        current._history_user = user
+        current.save(
+            update_fields=["review_state", "reviewed_by", "reviewed_at", "version", "updated_at"]
+        )
         if was_confirmed or state == ReviewState.CONFIRMED:
-            refresh_shifts(pairs=[(statement.party_id, statement.issue_id)])
-    return statement
+            refresh_shifts(pairs=[(current.party_id, current.issue_id)])
+    return current
 
 
 def refresh_shifts(*, pairs: Iterable[tuple[int, int]]) -> None:
@@ -153,3 +176,89 @@ def rebuild_shifts() -> int:
             f"INSERT INTO negotiations_shift ({columns}) SELECT {columns} FROM ({sql}) s", params
         )
         return cursor.rowcount
+
+
+EDITABLE = (
+    "party",
+    "issue",
+    "value",
+    "stated_on",
+    "speaker",
+    "attribution",
+    "reported_by",
+    "credibility",
+    "quote_start",
+    "quote_end",
+)
+
+
+def edit_statement(
+    *, statement_id: int, version: int, user, confirm: bool = True, **changes
+) -> Statement:
+    """Apply an editor's changes to a statement loaded at `version`.
+
+    Raises EditConflict if someone else changed it meanwhile. Editing a suggestion confirms it
+    (the editor vouches for the corrected statement); every change is kept in its history.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        statement = (
+            Statement.objects.select_for_update().select_related("article").get(pk=statement_id)
+        )
+        if statement.version != version:
+            raise EditConflict(statement)
+        before = (statement.party_id, statement.issue_id, statement.review_state)
+        for name, value in changes.items():
+            setattr(statement, name, value)
+        if statement.attribution == Attribution.OWN:
+            statement.reported_by = None
+        elif statement.reported_by is None:
+            raise ValidationError("A reported statement needs the party that reported it.")
+        text = statement.article.text
+        if not 0 <= statement.quote_start < statement.quote_end <= len(text):
+            raise ValidationError("The passage falls outside the article's text.")
+        statement.quote = text[statement.quote_start : statement.quote_end]
+        if confirm:
+            statement.review_state = ReviewState.CONFIRMED
+            statement.reviewed_by = user
+            statement.reviewed_at = timezone.now()
+        statement.version += 1
+        statement._history_user = user
+        statement.save()
+        refresh_shifts(
+            pairs=[
+                (before[0], before[1]),
+                (statement.party_id, statement.issue_id),
+            ]
+        )
+    return statement
+
+
+def claim_article(*, article: Article, user) -> list:
+    """Note that an editor has the article open, and move it to "in progress" if it was new.
+    Returns the other editors seen on it in the last 15 minutes."""
+    now = timezone.now()
+    ArticleClaim.objects.update_or_create(article=article, user=user, defaults={"seen_at": now})
+    tagging, created = ArticleTagging.objects.get_or_create(
+        article=article, defaults={"state": TaggingState.IN_PROGRESS, "updated_by": user}
+    )
+    if not created and tagging.state == TaggingState.NEW:
+        ArticleTagging.objects.filter(article=article, state=TaggingState.NEW).update(
+            state=TaggingState.IN_PROGRESS, updated_by=user, updated_at=now
+        )
+    return [
+        claim.user
+        for claim in ArticleClaim.objects.filter(
+            article=article, seen_at__gte=now - timedelta(minutes=15)
+        )
+        .exclude(user=user)
+        .select_related("user")
+    ]
+
+
+def mark_article_tagged(*, article: Article, user) -> None:
+    ArticleTagging.objects.update_or_create(
+        article=article, defaults={"state": TaggingState.TAGGED, "updated_by": user}
+    )

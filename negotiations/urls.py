@@ -1,6 +1,6 @@
 from django.urls import path
 
-from negotiations import views
+from negotiations import tagging, views
 
 urlpatterns = [
     path("", views.dashboard, name="home"),
@@ -11,5 +11,21 @@ urlpatterns = [
     path("exports/<slug:dataset>.<slug:fmt>", views.export, name="export"),
     path("summary/", views.summary, name="summary"),
     path("summary.<slug:fmt>", views.summary, name="summary-as"),
-    path("read/<int:article_id>/", views.read_article, name="read"),
+    path("read/<int:article_id>/", tagging.read_article, name="read"),
+    path("read/<int:article_id>/statements/", tagging.new_statement, name="statement-new"),
+    path("read/<int:article_id>/tagged/", tagging.mark_tagged, name="article-tagged"),
+    path(
+        "statements/<int:statement_id>/accept/",
+        tagging.decide,
+        {"decision": "accept"},
+        name="statement-accept",
+    ),
+    path(
+        "statements/<int:statement_id>/reject/",
+        tagging.decide,
+        {"decision": "reject"},
+        name="statement-reject",
+    ),
+    path("statements/<int:statement_id>/edit/", tagging.edit, name="statement-edit"),
+    path("statements/<int:statement_id>/history/", tagging.history, name="statement-history"),
 ]

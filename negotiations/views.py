@@ -34,9 +34,8 @@ from negotiations.forms import (
     default_period,
 )
 from negotiations.models import Issue, Party
-from negotiations.presenters import matrix_rows, passages
+from negotiations.presenters import matrix_rows
 from negotiations.selectors import (
-    article_reading,
     position_evidence,
     position_matrix,
     position_series,
@@ -245,21 +244,6 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpRespons
 
 
 @require_GET
-@permission_required(READ, raise_exception=True)
-def read_article(request: HttpRequest, article_id: int) -> HttpResponse:
-    """An article's clean text with its statements' passages marked (#statement-<id>)."""
-    reading = article_reading(article_id=article_id)
-    return render(
-        request,
-        "negotiations/article.html",
-        {
-            "reading": reading,
-            "segments": passages(text=reading.article.text, statements=reading.statements),
-        },
-    )
-
-
-@require_GET
 @permission_required(EXPORT, raise_exception=True)
 def summary(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     """A position summary as of a date, with quotes as footnotes: HTML, Markdown or PDF."""
@@ -273,7 +257,7 @@ def summary(request: HttpRequest, fmt: str = "html") -> HttpResponse:
 
     def passage_url(statement) -> str:
         path = reverse("read", args=[statement.article_id])
-        return request.build_absolute_uri(f"{path}#statement-{statement.pk}")
+        return request.build_absolute_uri(f"{path}#passage-{statement.pk}")
 
     name = f"stance-summary-{result.on.isoformat()}"
     if fmt == "pdf":

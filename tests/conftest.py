@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +30,22 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def ensure_default_data() -> None:
+    """The codebook and the roles, as the migrations install them.
+
+    Transactional tests (live server, real Celery worker) end with a flush that empties every
+    table; the next test that needs the default data gets it back from the same installers.
+    """
+    if Party.objects.exists() and Group.objects.filter(name="editors").exists():
+        return
+    from django.apps import apps
+
+    for migration in ("0003_default_codebook", "0004_roles"):
+        importlib.import_module(f"negotiations.migrations.{migration}").install(apps, None)
+
+
 def _user(username: str, group: str | None) -> User:
+    ensure_default_data()
     user = User.objects.create_user(username=username, password="pw-for-tests-1")
     if group:
         user.groups.add(Group.objects.get(name=group))
@@ -56,11 +72,13 @@ def admin_user(db) -> User:
 
 @pytest.fixture
 def parties(db) -> dict[str, Party]:
+    ensure_default_data()
     return {p.slug: p for p in Party.objects.all()}
 
 
 @pytest.fixture
 def issues(db) -> dict[str, Issue]:
+    ensure_default_data()
     return {i.slug: i for i in Issue.objects.all()}
 
 

@@ -30,7 +30,7 @@ def test_it_summarises_each_partys_stances_with_quotes_as_footnotes(client, anal
     vance = Statement.objects.get(
         party__slug="russia", issue__slug="kyiv_government", stated_on=date(2025, 8, 24)
     )
-    assert f"/read/{vance.article_id}/#statement-{vance.pk}" in html
+    assert f"/read/{vance.article_id}/#passage-{vance.pk}" in html
     assert "What changed since 1 August 2025" in html
     assert "concession of 3 stops, −2 → +1" in html
 
@@ -112,9 +112,9 @@ def test_it_marks_each_statements_passage_in_the_article(client, analyst, partie
     html = client.get(f"/read/{article.pk}/").content.decode()
 
     assert (
-        f'<span id="statement-{demand.pk}" class="anchor"></span><mark class="passage '
+        f'<span id="passage-{demand.pk}" class="anchor"></span><mark class="passage '
         f'party-russia confirmed " ' in html
     )
     assert "Moscow demands all of Donbas.</mark>" in html
-    assert f'id="statement-{refusal.pk}"' in html and "party-ukraine suggested" in html
+    assert f'id="passage-{refusal.pk}"' in html and "party-ukraine suggested" in html
     assert "Intro. " in html and " End." in html
