@@ -19,9 +19,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from negotiations.forms import AsOfForm, ShiftFilterForm
-from negotiations.models import Issue, Party, ReviewState, ScaleStop, Shift, Statement
+from negotiations.models import Issue, Party, ScaleStop, Shift, Statement
 from negotiations.permissions import CanReadRecord
-from negotiations.selectors import positions_as_of, shift_label, stop_labels
+from negotiations.selectors import (
+    positions_as_of,
+    shift_label,
+    shifts_matching,
+    statements_matching,
+    stop_labels,
+)
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -169,21 +175,13 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         form = _filters(self.request.query_params)
-        states = [ReviewState.CONFIRMED]
-        if form.value("suggested"):
-            states.append(ReviewState.SUGGESTED)
-        statements = Statement.objects.filter(review_state__in=states).select_related(
-            "party", "issue", "speaker", "reported_by", "article", "article__source"
-        )
-        if form.value("party"):
-            statements = statements.filter(party__in=form.value("party"))
-        if form.value("issue"):
-            statements = statements.filter(issue__in=form.value("issue"))
-        if form.value("since"):
-            statements = statements.filter(stated_on__gte=form.value("since"))
-        if form.value("until"):
-            statements = statements.filter(stated_on__lte=form.value("until"))
-        return statements
+        return statements_matching(
+            parties=form.value("party"),
+            issues=form.value("issue"),
+            since=form.value("since"),
+            until=form.value("until"),
+            include_suggested=form.value("suggested"),
+        ).select_related("party", "issue", "speaker", "reported_by", "article", "article__source")
 
 
 @extend_schema(
@@ -198,20 +196,13 @@ class ShiftViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         form = _filters(self.request.query_params)
-        shifts = Shift.objects.select_related(
-            "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+        return shifts_matching(
+            parties=form.value("party"),
+            issues=form.value("issue"),
+            since=form.value("since"),
+            until=form.value("until"),
+            kinds=form.value("kind"),
         )
-        if form.value("party"):
-            shifts = shifts.filter(party__in=form.value("party"))
-        if form.value("issue"):
-            shifts = shifts.filter(issue__in=form.value("issue"))
-        if form.value("since"):
-            shifts = shifts.filter(to_on__gte=form.value("since"))
-        if form.value("until"):
-            shifts = shifts.filter(to_on__lte=form.value("until"))
-        if form.value("kind"):
-            shifts = shifts.filter(kind__in=form.value("kind"))
-        return shifts
 
 
 @extend_schema(

@@ -15,8 +15,13 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from negotiations.models import Issue, Party, ReviewState, Shift, Statement
-from negotiations.selectors import shift_label, stop_labels
+from negotiations.models import Issue, Party
+from negotiations.selectors import (
+    shift_label,
+    shifts_matching,
+    statements_matching,
+    stop_labels,
+)
 
 CHUNK = 2000
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -84,18 +89,13 @@ class ExportFilters:
 def statement_rows(*, filters: ExportFilters) -> Iterator[tuple]:
     """Statements in date order, as tuples in STATEMENT_FIELDS order, read through a
     server-side cursor in chunks."""
-    states = [ReviewState.CONFIRMED]
-    if filters.include_suggested:
-        states.append(ReviewState.SUGGESTED)
-    statements = Statement.objects.filter(review_state__in=states)
-    if filters.parties:
-        statements = statements.filter(party__in=filters.parties)
-    if filters.issues:
-        statements = statements.filter(issue__in=filters.issues)
-    if filters.since:
-        statements = statements.filter(stated_on__gte=filters.since)
-    if filters.until:
-        statements = statements.filter(stated_on__lte=filters.until)
+    statements = statements_matching(
+        parties=filters.parties,
+        issues=filters.issues,
+        since=filters.since,
+        until=filters.until,
+        include_suggested=filters.include_suggested,
+    )
     labels = stop_labels()
     lookups = [lookup for lookup in STATEMENT_FIELDS.values() if lookup]
     stance_at = list(STATEMENT_FIELDS).index("stance")
@@ -111,19 +111,13 @@ def statement_rows(*, filters: ExportFilters) -> Iterator[tuple]:
 
 def shift_rows(*, filters: ExportFilters) -> Iterator[tuple]:
     """Stored (confirmed) shifts in date order, as tuples in SHIFT_FIELDS order."""
-    shifts = Shift.objects.select_related(
-        "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+    shifts = shifts_matching(
+        parties=filters.parties,
+        issues=filters.issues,
+        since=filters.since,
+        until=filters.until,
+        kinds=filters.kinds,
     )
-    if filters.parties:
-        shifts = shifts.filter(party__in=filters.parties)
-    if filters.issues:
-        shifts = shifts.filter(issue__in=filters.issues)
-    if filters.since:
-        shifts = shifts.filter(to_on__gte=filters.since)
-    if filters.until:
-        shifts = shifts.filter(to_on__lte=filters.until)
-    if filters.kinds:
-        shifts = shifts.filter(kind__in=filters.kinds)
     labels = stop_labels()
     for shift in shifts.order_by("to_on", "party_id", "issue_id").iterator(chunk_size=CHUNK):
         row = {

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from negotiations.models import Actor, Issue, Party, ShiftKind, Statement
+from negotiations.services import EDITABLE
 
 DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -140,18 +141,7 @@ class StatementForm(forms.ModelForm):
 
     class Meta:
         model = Statement
-        fields = [
-            "party",
-            "issue",
-            "value",
-            "stated_on",
-            "speaker",
-            "attribution",
-            "reported_by",
-            "credibility",
-            "quote_start",
-            "quote_end",
-        ]
+        fields = list(EDITABLE)
         widgets = {
             "stated_on": DateInput,
             "quote_start": forms.HiddenInput,

@@ -457,6 +457,52 @@ def statements_period(
     return (bounds["first"], bounds["last"]) if bounds["first"] else None
 
 
+def statements_matching(
+    *,
+    parties: QuerySet[Party] | Sequence[Party | int] | None = None,
+    issues: QuerySet[Issue] | Sequence[Issue | int] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    include_suggested: bool = False,
+) -> QuerySet[Statement]:
+    """The statements the dashboard's filters select (confirmed, and suggested if asked)."""
+    statements = Statement.objects.filter(review_state__in=_states(include_suggested))
+    if parties:
+        statements = statements.filter(party_id__in=_ids(parties))
+    if issues:
+        statements = statements.filter(issue_id__in=_ids(issues))
+    if since is not None:
+        statements = statements.filter(stated_on__gte=since)
+    if until is not None:
+        statements = statements.filter(stated_on__lte=until)
+    return statements
+
+
+def shifts_matching(
+    *,
+    parties: QuerySet[Party] | Sequence[Party | int] | None = None,
+    issues: QuerySet[Issue] | Sequence[Issue | int] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    kinds: Sequence[str] | None = None,
+) -> QuerySet[Shift]:
+    """The stored (confirmed) shifts the dashboard's filters select, with what labels need."""
+    shifts = Shift.objects.select_related(
+        "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+    )
+    if parties:
+        shifts = shifts.filter(party_id__in=_ids(parties))
+    if issues:
+        shifts = shifts.filter(issue_id__in=_ids(issues))
+    if since is not None:
+        shifts = shifts.filter(to_on__gte=since)
+    if until is not None:
+        shifts = shifts.filter(to_on__lte=until)
+    if kinds:
+        shifts = shifts.filter(kind__in=kinds)
+    return shifts
+
+
 @dataclass
 class ShiftEntry:
     shift: Shift
@@ -481,15 +527,11 @@ def shift_feed(
     Confirmed shifts are read from their stored rows (an index scan whatever the size of the
     record); with suggestions they are computed on the fly for the parties and issues asked.
     """
-    party_ids, issue_ids = _ids(parties), _ids(issues)
     if include_suggested:
-        statements = Statement.objects.filter(review_state__in=_states(True))
-        if party_ids is not None:
-            statements = statements.filter(party_id__in=party_ids)
-        if issue_ids is not None:
-            statements = statements.filter(issue_id__in=issue_ids)
+        # Only the chosen parties and issues: the period must not cut the comparison with the
+        # position held before it, so the statements are not narrowed by date.
         found = compute_shifts(
-            statements=statements,
+            statements=statements_matching(parties=parties, issues=issues, include_suggested=True),
             since=since,
             until=until,
             kinds=kinds,
@@ -504,19 +546,9 @@ def shift_feed(
         for s in found:
             s.party, s.issue = parties_by_id[s.party_id], issues_by_id[s.issue_id]
     else:
-        rows = Shift.objects.select_related(
-            "party", "issue", "issue__low_pole_party", "issue__high_pole_party"
+        rows = shifts_matching(
+            parties=parties, issues=issues, since=since, until=until, kinds=kinds
         ).order_by("-to_on", "party_id", "issue_id")
-        if party_ids is not None:
-            rows = rows.filter(party_id__in=party_ids)
-        if issue_ids is not None:
-            rows = rows.filter(issue_id__in=issue_ids)
-        if since is not None:
-            rows = rows.filter(to_on__gte=since)
-        if until is not None:
-            rows = rows.filter(to_on__lte=until)
-        if kinds:
-            rows = rows.filter(kind__in=kinds)
         found = list(rows[offset : offset + limit] if limit is not None else rows[offset:])
     evidence = Statement.objects.select_related(
         "party", "speaker", "reported_by", "article", "article__source"
