@@ -161,3 +161,38 @@ class StatementForm(forms.ModelForm):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class InboxForm(FilterForm):
+    TABS = [
+        ("new", "New"),
+        ("in_progress", "In progress"),
+        ("tagged", "Tagged"),
+        ("processing", "Processing"),
+        ("failed", "Failed"),
+        ("duplicate", "Duplicate"),
+    ]
+
+    tab = forms.ChoiceField(choices=TABS, required=False, widget=forms.HiddenInput)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    source = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sources")
+    language = forms.CharField(required=False, max_length=8)
+    since = forms.DateField(required=False, widget=DateInput, label="Published from")
+    until = forms.DateField(required=False, widget=DateInput, label="to")
+    party = forms.ModelChoiceField(
+        queryset=Party.objects.all(), to_field_name="slug", required=False, empty_label="Any party"
+    )
+    issue = forms.ModelChoiceField(
+        queryset=Issue.objects.all(), to_field_name="slug", required=False, empty_label="Any issue"
+    )
+    has_suggestions = forms.BooleanField(required=False, label="With suggestions")
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from articles.models import Source
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.all()
+
+    def default(self, name: str):
+        return {"tab": "new", "page": 1, "has_suggestions": False}.get(name)

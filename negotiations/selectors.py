@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from articles.models import Article
@@ -732,3 +733,94 @@ def statement_history(*, statement: Statement) -> list[Change]:
             )
         )
     return changes
+
+
+INBOX_PAGE = 25
+
+
+@dataclass
+class InboxPage:
+    tab: str
+    counts: dict[str, int]
+    articles: list[Article]
+    page: int
+    has_next: bool
+
+
+def _search(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
+    """Full text over titles and text, stemmed in English and in French (either may match)."""
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("text", weight="B", config="english")
+        + SearchVector("title", weight="A", config="french")
+        + SearchVector("text", weight="B", config="french")
+    )
+    search = SearchQuery(query, config="english", search_type="websearch") | SearchQuery(
+        query, config="french", search_type="websearch"
+    )
+    return articles.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0)
+
+
+def inbox(
+    *,
+    tab: str = "new",
+    query: str = "",
+    source: object | None = None,
+    language: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    party: Party | None = None,
+    issue: Issue | None = None,
+    has_suggestions: bool = False,
+    page: int = 1,
+) -> InboxPage:
+    """The editors' inbox: articles by editorial state, with counts per state, filtered and
+    searched; a page of them with their statement counts."""
+    articles = Article.objects.all()
+    if query:
+        articles = _search(articles, query)
+    if source is not None:
+        articles = articles.filter(source=source)
+    if language:
+        articles = articles.filter(language=language)
+    if since is not None:
+        articles = articles.filter(published_on__gte=since)
+    if until is not None:
+        articles = articles.filter(published_on__lte=until)
+    statements = Statement.objects.filter(article=OuterRef("pk")).exclude(
+        review_state=ReviewState.REJECTED
+    )
+    if party is not None:
+        statements = statements.filter(party=party)
+    if issue is not None:
+        statements = statements.filter(issue=issue)
+    if party is not None or issue is not None:
+        articles = articles.filter(Exists(statements))
+    if has_suggestions:
+        articles = articles.filter(Exists(statements.filter(review_state=ReviewState.SUGGESTED)))
+    ready = Q(status="extracted")
+    tabs = {
+        "new": ready & (Q(tagging__isnull=True) | Q(tagging__state="new")),
+        "in_progress": ready & Q(tagging__state="in_progress"),
+        "tagged": ready & Q(tagging__state="tagged"),
+        "processing": Q(status__in=["queued", "fetched"]),
+        "failed": Q(status="failed"),
+        "duplicate": Q(status="duplicate"),
+    }
+    counts = articles.aggregate(**{name: Count("pk", filter=cond) for name, cond in tabs.items()})
+    chosen = articles.filter(tabs.get(tab, tabs["new"])).select_related("source", "tagging")
+    chosen = chosen.annotate(
+        suggestions=Count("statements", filter=Q(statements__review_state="suggested")),
+        confirmed=Count("statements", filter=Q(statements__review_state="confirmed")),
+    )
+    order = ["-rank"] if query else []
+    chosen = chosen.order_by(*order, "-published_on", "-id")
+    offset = (page - 1) * INBOX_PAGE
+    found = list(chosen[offset : offset + INBOX_PAGE + 1])
+    return InboxPage(
+        tab=tab if tab in tabs else "new",
+        counts=counts,
+        articles=found[:INBOX_PAGE],
+        page=page,
+        has_next=len(found) > INBOX_PAGE,
+    )

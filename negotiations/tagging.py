@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Article
-from negotiations.forms import StatementForm
+from negotiations.forms import InboxForm, StatementForm
 from negotiations.models import ReviewState, Statement
 from negotiations.presenters import passages
-from negotiations.selectors import article_reading, statement_history
+from negotiations.selectors import article_reading, inbox, statement_history
 from negotiations.services import (
     EditConflict,
     claim_article,
@@ -168,4 +168,40 @@ def history(request: HttpRequest, statement_id: int) -> HttpResponse:
         request,
         f"{TEMPLATE}#history",
         {"s": statement, "changes": statement_history(statement=statement)},
+    )
+
+
+@require_GET
+@permission_required(READ, raise_exception=True)
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    """The editors' inbox (analysts may read it): articles by state, filtered and searched."""
+    form = InboxForm(request.GET)
+    found = inbox(
+        tab=form.value("tab"),
+        query=form.value("q") or "",
+        source=form.value("source"),
+        language=form.value("language") or "",
+        since=form.value("since"),
+        until=form.value("until"),
+        party=form.value("party"),
+        issue=form.value("issue"),
+        has_suggestions=form.value("has_suggestions"),
+        page=form.value("page"),
+    )
+    query = request.GET.copy()
+    for name in ("tab", "page"):
+        query.pop(name, None)
+    template = "negotiations/inbox.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "inbox": found,
+            "tabs": InboxForm.TABS,
+            "query": query.urlencode(),
+            "can_ingest": request.user.has_perm("articles.ingest_article"),
+        },
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("exports/<slug:dataset>.<slug:fmt>", views.export, name="export"),
     path("summary/", views.summary, name="summary"),
     path("summary.<slug:fmt>", views.summary, name="summary-as"),
+    path("inbox/", tagging.inbox_view, name="inbox"),
     path("read/<int:article_id>/", tagging.read_article, name="read"),
     path("read/<int:article_id>/statements/", tagging.new_statement, name="statement-new"),
     path("read/<int:article_id>/tagged/", tagging.mark_tagged, name="article-tagged"),

@@ -84,11 +84,11 @@ def issues(db) -> dict[str, Issue]:
 
 def make_article(text: str, *, published_on: date | None = date(2025, 8, 1), **fields) -> Article:
     fields.setdefault("title", text[:60])
+    fields.setdefault("status", ArticleStatus.EXTRACTED)
     return Article.objects.create(
         text=text,
         published_on=published_on,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        status=ArticleStatus.EXTRACTED,
         **fields,
     )
 
