@@ -87,6 +87,8 @@ def resolve_public(host: str, port: int) -> str:
             raise FetchError(f"refused: {host} resolves to {refusal} ({address})", permanent=True)
     if not addresses:
         raise FetchError(f"cannot resolve {host}", permanent=False)
+    # IPv4 first: a name like localhost answers ::1 too, where many servers do not listen.
+    addresses.sort(key=lambda a: a.version)
     return str(addresses[0])
 
 
@@ -208,7 +210,9 @@ def safe_fetch(
                         raise FetchError(
                             f"timed out reading {current[:200]}", permanent=False
                         ) from exc
-                    except (httpx.HTTPError, zlib.error) as exc:
+                    except zlib.error as exc:
+                        raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
+                    except httpx.HTTPError as exc:
                         raise FetchError(f"broken response: {exc}", permanent=False) from exc
                 mime, charset = _content_type(response.headers.get("content-type", ""))
                 return FetchResult(
