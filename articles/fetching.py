@@ -164,7 +164,7 @@ def safe_fetch(
             port = parts.port or (443 if parts.scheme == "https" else 80)
             address = resolve_public(parts.hostname, port)
             host_for_url = f"[{address}]" if ":" in address else address
-            target = parts._replace(netloc=f"{host_for_url}:{port}").geturl()
+            target = parts._replace(netloc=f"{host_for_url}:{port}", fragment="").geturl()
             host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
             remaining = deadline - time.monotonic()
             if remaining <= 0:

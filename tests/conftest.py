@@ -99,3 +99,42 @@ def make_statement(
         review_state=review_state,
         **fields,
     )
+
+
+# Ingestion: a loopback HTTP server and a real Celery worker, both started once per session.
+
+
+@pytest.fixture(scope="session")
+def _loopback_server():
+    from tests.ingest_support import LoopbackServer
+
+    server = LoopbackServer()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def web(_loopback_server):
+    """The loopback server with no routes; tests add theirs to web.routes."""
+    _loopback_server.reset()
+    yield _loopback_server
+    _loopback_server.reset()
+
+
+@pytest.fixture(scope="session")
+def pipeline_worker(django_db_setup, django_db_blocker):
+    from config.celery import app
+    from tests.ingest_support import Worker
+
+    app.control.purge()
+    worker = Worker()
+    worker.start()
+    yield worker
+    worker.stop()
+    app.control.purge()
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.INGEST_ALLOW_LOOPBACK = True
+    return settings
