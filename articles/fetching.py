@@ -108,7 +108,8 @@ def _read_capped(response: httpx.Response, *, deadline: float, max_bytes: int) -
     decoder = _decoder(response.headers.get("content-encoding", ""))
     out = bytearray()
     too_large = FetchError(f"response larger than {max_bytes} bytes", permanent=True)
-    for chunk in response.iter_raw(65536):
+    # No chunk size: a buffering chunker would hide a trickle from the deadline check.
+    for chunk in response.iter_raw():
         if time.monotonic() > deadline:
             raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
         if decoder is None:

@@ -19,6 +19,33 @@ ROOT = Path(__file__).resolve().parents[1]
 Route = Callable[[BaseHTTPRequestHandler], None]
 
 
+_WORDS = (
+    "ceasefire talks delegation minister kyiv moscow washington geneva istanbul front line "
+    "sanctions prisoners exchange guarantees security council troops withdrawal referendum "
+    "territory occupied donbas crimea zaporizhzhia kherson nuclear plant grain corridor sea "
+    "envoy summit agreement proposal draft memorandum negotiators statement spokesman said "
+    "monday tuesday wednesday thursday friday officials sources diplomats reporters army "
+    "energy infrastructure strikes drones missiles air defence aid package billion euros "
+    "reconstruction frozen assets central bank court tribunal war crimes investigation "
+    "humanitarian corridor evacuation civilians children deported return mediation turkey "
+    "vatican china india brazil africa peace plan points neutrality nato membership accession "
+    "european union council parliament vote veto hungary slovakia poland baltic border"
+)
+_VOCABULARY = tuple(_WORDS.split())
+
+
+def distinct_text(seed: int, words: int = 220) -> str:
+    """An article-length text that shares no more with another seed's than chance allows."""
+    import random
+
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(words // 11):
+        sentence = " ".join(rng.choice(_VOCABULARY) for _ in range(11))
+        sentences.append(sentence.capitalize() + ".")
+    return "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
+
+
 def page(title: str, body: str, *, extra_head: str = "", lang: str = "en") -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n") if p.strip())
     return (

@@ -22,6 +22,7 @@ from articles.models import (
 )
 from tests.conftest import SEED_ARTICLE
 from tests.ingest_support import (
+    distinct_text,
     gzip_bomb,
     huge,
     page,
@@ -415,7 +416,7 @@ def test_it_ingests_uploads_and_pasted_text(client, editor, pipeline_worker, tmp
 
 
 def test_it_imports_files_folders_and_jsonl(pipeline_worker, tmp_path, web):
-    web.routes["/from-jsonl"] = respond(200, page("From JSONL", WIRE.replace("Geneva", "Riyadh")))
+    web.routes["/from-jsonl"] = respond(200, page("From JSONL", OTHER))
     folder = tmp_path / "dump"
     folder.mkdir()
     (folder / "one.txt").write_text(WIRE.replace("Geneva", "Vienna"), encoding="utf-8")
@@ -444,7 +445,7 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(web, pipeline
     from django.conf import settings
 
     def slow_page(n: int):
-        body = page(f"Story {n}", WIRE.replace("Geneva", f"city number {n} " * 30))
+        body = page(f"Story {n}", distinct_text(n))
 
         def route(handler):
             time.sleep(0.3)
