@@ -104,7 +104,9 @@ def test_it_ingests_a_submitted_url_and_shows_its_progress(client, editor, web, 
     assert events == ["queued", "fetched", "extracted"]
     assert web.request_headers["/news/talks"]["User-Agent"].startswith("StanceBot")
 
-    final = client.get(reverse("articles:detail", args=[article.id]), headers={"HX-Request": "1"})
+    final = client.get(
+        reverse("articles:detail", args=[article.id]), headers={"HX-Request": "true"}
+    )
     assert b"hx-trigger" not in final.content
     assert b"Extracted" in final.content
 
