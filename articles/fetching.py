@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -51,6 +53,14 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs more than a loopback fetch: do it once per process.
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -157,7 +167,7 @@ def safe_fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current = url
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context()) as client:
         for _hop in range(settings.INGEST_MAX_REDIRECTS + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -99,8 +99,12 @@ def submit_url(
     title: str = "",
     published_on: date | None = None,
     summary: str = "",
+    enqueue: bool = True,
 ) -> tuple[Article, bool]:
-    """Queue url unless an article with the same canonical URL exists; return it and created."""
+    """Queue url unless an article with the same canonical URL exists; return it and created.
+
+    With enqueue=False the caller sends the new article to the pipeline itself (in a batch).
+    """
     url = _check_url(url)
     canonical = dedup.canonicalize_url(url)
     with transaction.atomic():
@@ -120,8 +124,40 @@ def submit_url(
         )
         if created:
             _event(article.id, ArticleStatus.QUEUED, f"queued from {origin}: {url[:500]}")
-            _on_commit_enqueue(article.id)
+            if enqueue:
+                _on_commit_enqueue(article.id)
     return article, created
+
+
+BATCH_SIZE = 20
+
+
+def _on_commit_enqueue_batches(article_ids: list[int]) -> None:
+    from articles.tasks import ingest_batch
+
+    for start in range(0, len(article_ids), BATCH_SIZE):
+        chunk = article_ids[start : start + BATCH_SIZE]
+        transaction.on_commit(partial(ingest_batch.delay, chunk))
+
+
+def submit_urls(
+    *,
+    urls: list[str],
+    user: AbstractBaseUser | None = None,
+    source: Source | None = None,
+    origin: str = Origin.URL,
+) -> list[int]:
+    """Queue many URLs (feeds, imports, benchmarks) as a few batch tasks; return the new ids."""
+    new_ids: list[int] = []
+    with transaction.atomic():
+        for url in urls:
+            article, created = submit_url(
+                url=url, user=user, source=source, origin=origin, enqueue=False
+            )
+            if created:
+                new_ids.append(article.id)
+        _on_commit_enqueue_batches(new_ids)
+    return new_ids
 
 
 def submit_upload(
@@ -298,7 +334,11 @@ def release_after_timeout(*, article_id: int, reason: str) -> None:
 
 def _obtain(article: Article, *, refresh: bool) -> _Content:
     started = time.monotonic()
-    payload = ArticlePayload.objects.filter(article_id=article.id).first()
+    payload = (
+        ArticlePayload.objects.filter(article_id=article.id).first()
+        if article.origin in (Origin.UPLOAD, Origin.PASTE, Origin.IMPORT)
+        else None
+    )
     if payload is not None:
         content = _Content(bytes(payload.data), payload.content_type, "utf-8", "")
         message = f"read {len(content.data)} bytes from the {article.get_origin_display().lower()}"
@@ -316,12 +356,18 @@ def _obtain(article: Article, *, refresh: bool) -> _Content:
             message += f" from {result.url[:300]}"
     elapsed = int((time.monotonic() - started) * 1000)
     if not refresh:
-        Article.objects.filter(id=article.id, status=ArticleStatus.QUEUED).update(
-            status=ArticleStatus.FETCHED, fetched_at=timezone.now()
-        )
-        _event(
-            article.id, ArticleStatus.FETCHED, message, attempt=article.attempts, elapsed_ms=elapsed
-        )
+        with transaction.atomic():
+            _relaxed_commit()
+            Article.objects.filter(id=article.id, status=ArticleStatus.QUEUED).update(
+                status=ArticleStatus.FETCHED, fetched_at=timezone.now()
+            )
+            _event(
+                article.id,
+                ArticleStatus.FETCHED,
+                message,
+                attempt=article.attempts,
+                elapsed_ms=elapsed,
+            )
     return content
 
 
@@ -367,6 +413,16 @@ def process_article(*, article_id: int, refresh: bool = False) -> str:
         refresh=refresh,
         started=started,
     )
+
+
+def _relaxed_commit() -> None:
+    """Don't wait for the WAL flush on this transaction's commit.
+
+    Safe because every step is redone if lost: should PostgreSQL itself crash and drop the
+    last commits, the article is still pending and requeue_stalled sends it through again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _lock_keys(keys: list[int]) -> None:
@@ -431,6 +487,7 @@ def _store(
     if refresh:
         return _store_revision(article, text, text_hash, sig, keys, fetched_at, started)
     with transaction.atomic():
+        _relaxed_commit()
         _lock_keys([*keys, int(text_hash[:15], 16)])
         current = Article.objects.select_for_update().get(id=article.id)
         if current.status not in PENDING:
@@ -598,21 +655,24 @@ def poll_feed(*, source_id: int) -> list[int]:
         else:
             entries = parse_feed(result.body, charset=result.charset)
             skipped = 0
-            for entry in entries:
-                try:
-                    article, created = submit_url(
-                        url=entry.link,
-                        source=source,
-                        origin=Origin.FEED,
-                        title=entry.title,
-                        published_on=entry.published_on,
-                        summary=entry.summary,
-                    )
-                except ValidationError:
-                    skipped += 1
-                    continue
-                if created:
-                    new_ids.append(article.id)
+            with transaction.atomic():
+                for entry in entries:
+                    try:
+                        article, created = submit_url(
+                            url=entry.link,
+                            source=source,
+                            origin=Origin.FEED,
+                            title=entry.title,
+                            published_on=entry.published_on,
+                            summary=entry.summary,
+                            enqueue=False,
+                        )
+                    except ValidationError:
+                        skipped += 1
+                        continue
+                    if created:
+                        new_ids.append(article.id)
+                _on_commit_enqueue_batches(new_ids)
             status = f"{len(entries)} entries, {len(new_ids)} new"
             if skipped:
                 status += f", {skipped} without a usable link"
