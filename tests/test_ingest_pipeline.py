@@ -356,6 +356,7 @@ def test_it_ends_hostile_and_broken_inputs_in_a_clear_state(web, pipeline_worker
 
 def test_it_keeps_one_article_when_the_same_url_is_submitted_twice_at_once(web, pipeline_worker):
     web.routes["/once"] = respond(200, page("Once", WIRE))
+    web.routes["/once/amp"] = respond(200, page("Once", WIRE))  # whichever variant wins is fetched
     barrier = threading.Barrier(4)
     results: list[tuple[int, bool]] = []
 
