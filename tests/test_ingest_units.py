@@ -476,3 +476,52 @@ def _pdf_with_text(text: str) -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+def test_it_lets_an_editor_add_a_feed_and_ask_for_a_poll(
+    client, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Mocked: the task is only recorded here; the pipeline tests run real polls.
+    from articles import tasks
+
+    polled: list[int] = []
+    monkeypatch.setattr(tasks.poll_feed, "delay", polled.append)
+    client.force_login(editor)
+
+    added = client.post(
+        reverse("articles:add_feed"),
+        {"url": "https://example.com/rss", "name": "Example", "interval": 15},
+    )
+    source = Source.objects.get(name="Example")
+    Source.objects.filter(id=source.id).update(next_poll_at=timezone.now() + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        poll = client.post(reverse("articles:poll_now", args=[source.id]))
+
+    assert added.status_code == 302 and poll.status_code == 302
+    source.refresh_from_db()
+    assert (source.kind, source.poll_interval_minutes) == ("feed", 15)
+    assert source.next_poll_at <= timezone.now()
+    assert polled == [source.id]
+    page = client.get(reverse("articles:feeds"))
+    assert b"Example" in page.content and b"Poll now" in page.content
+
+
+def test_it_lets_admins_poll_feeds_from_the_admin(
+    client, admin_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Mocked: the task is only recorded here; the pipeline tests run real polls.
+    from articles import tasks
+
+    polled: list[int] = []
+    monkeypatch.setattr(tasks.poll_feed, "delay", polled.append)
+    source = services.create_feed_source(url="https://example.com/rss", name="Example")
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/articles/source/",
+            {"action": "poll_now", "_selected_action": [source.id]},
+        )
+
+    assert response.status_code == 302
+    assert polled == [source.id]
