@@ -47,6 +47,7 @@ from articles.signals import article_ready, article_revised
 
 ACCEPTED_TYPES = {"text/html", "application/xhtml+xml", "text/plain", "application/pdf"}
 PENDING = (ArticleStatus.QUEUED, ArticleStatus.FETCHED)
+URL_DUPLICATE_MIN_SIMILARITY = 0.5
 
 
 class RetryLater(Exception):
@@ -440,7 +441,13 @@ def _find_original(
 ) -> tuple[Article | None, str, str]:
     if page_canonical and page_canonical != article.canonical_url:
         other = Article.objects.filter(canonical_url=page_canonical).exclude(id=article.id).first()
-        if other is not None:
+        # Some sites declare their home page as every article's canonical URL: the texts must
+        # agree too before the URL makes this a copy.
+        if (
+            other is not None
+            and other.minhash
+            and dedup.similarity(sig, other.minhash) >= URL_DUPLICATE_MIN_SIMILARITY
+        ):
             return other.duplicate_of or other, DuplicateKind.URL, "same canonical URL"
     other = (
         Article.objects.filter(content_hash=text_hash, duplicate_of__isnull=True)

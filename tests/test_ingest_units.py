@@ -525,3 +525,27 @@ def test_it_lets_admins_poll_feeds_from_the_admin(
 
     assert response.status_code == 302
     assert polled == [source.id]
+
+
+def test_it_trusts_a_declared_canonical_url_only_when_the_texts_agree(db, web, loopback_allowed):
+    home = '<link rel="canonical" href="https://outlet.example/">'
+    # An uploaded page takes the canonical URL it declares: here the outlet's home page.
+    one = services.submit_upload(
+        data=page("One", distinct_text(11), extra_head=home).encode(), filename="one.html"
+    )
+    services.process_article(article_id=one.id)
+    web.routes["/two"] = respond(200, page("Two", distinct_text(12), extra_head=home))
+    two_canonical = f'<link rel="canonical" href="{web.url("/two")}">'
+    web.routes["/two-amp"] = respond(
+        200, page("Two", distinct_text(12) + " Share.", extra_head=two_canonical)
+    )
+    two = services.submit_url(url=web.url("/two"))[0]
+    amp = services.submit_url(url=web.url("/two-amp"))[0]
+
+    outcomes = [services.process_article(article_id=a.id) for a in (two, amp)]
+
+    assert outcomes == ["extracted", "duplicate"]
+    one.refresh_from_db()
+    amp.refresh_from_db()
+    assert one.canonical_url == "https://outlet.example/"
+    assert (amp.duplicate_of_id, amp.duplicate_kind) == (two.id, DuplicateKind.URL)
