@@ -30,6 +30,11 @@ class FeedEntry:
     updated: str
 
 
+def _own(item: dict, key: str):
+    # feedparser's dict answers a missing "updated" with "published", and warns about it.
+    return dict.get(item, key)
+
+
 def parse_feed(body: bytes, *, charset: str = "") -> list[FeedEntry]:
     if not body.strip():
         raise FeedError("empty feed")
@@ -62,15 +67,15 @@ def parse_feed(body: bytes, *, charset: str = "") -> list[FeedEntry]:
                 if candidate.get("href"):
                     link = candidate["href"]
                     break
-        published = item.get("published_parsed") or item.get("updated_parsed")
+        published = item.get("published_parsed") or _own(item, "updated_parsed")
         entries.append(
             FeedEntry(
                 link=link.strip(),
                 title=plain(item.get("title", "")),
                 published_on=parse_date(published)
-                or parse_date(item.get("published") or item.get("updated")),
+                or parse_date(item.get("published") or _own(item, "updated")),
                 summary=sanitize_summary(item.get("summary", ""))[:20000],
-                updated=item.get("updated", "") or item.get("published", ""),
+                updated=_own(item, "updated") or item.get("published", ""),
             )
         )
     return entries
