@@ -150,14 +150,18 @@ def submit_urls(
 ) -> list[int]:
     """Queue many URLs (feeds, imports, benchmarks) as a few batch tasks; return the new ids."""
     new_ids: list[int] = []
-    with transaction.atomic():
-        for url in urls:
-            article, created = submit_url(
-                url=url, user=user, source=source, origin=origin, enqueue=False
-            )
-            if created:
-                new_ids.append(article.id)
-        _on_commit_enqueue_batches(new_ids)
+    # One transaction per batch: the workers start on the first batch while the rest is stored.
+    for start in range(0, len(urls), BATCH_SIZE):
+        with transaction.atomic():
+            batch = []
+            for url in urls[start : start + BATCH_SIZE]:
+                article, created = submit_url(
+                    url=url, user=user, source=source, origin=origin, enqueue=False
+                )
+                if created:
+                    batch.append(article.id)
+            _on_commit_enqueue_batches(batch)
+        new_ids += batch
     return new_ids
 
 

@@ -549,3 +549,19 @@ def test_it_trusts_a_declared_canonical_url_only_when_the_texts_agree(db, web, l
     amp.refresh_from_db()
     assert one.canonical_url == "https://outlet.example/"
     assert (amp.duplicate_of_id, amp.duplicate_kind) == (two.id, DuplicateKind.URL)
+
+
+def test_it_queues_many_urls_as_batches(db, django_capture_on_commit_callbacks, monkeypatch):
+    # Mocked: only the batching is checked here; the feed pipeline test runs batches for real.
+    from articles import tasks
+
+    batches: list[list[int]] = []
+    monkeypatch.setattr(tasks.ingest_batch, "delay", batches.append)
+    urls = [f"https://example.com/news/{n}" for n in range(45)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = services.submit_urls(urls=[*urls, "https://www.example.com/news/3?utm_source=x"])
+
+    assert len(ids) == 45 == Article.objects.count()
+    assert [len(batch) for batch in batches] == [20, 20, 5]
+    assert sorted(i for batch in batches for i in batch) == sorted(ids)
