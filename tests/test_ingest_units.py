@@ -565,3 +565,27 @@ def test_it_queues_many_urls_as_batches(db, django_capture_on_commit_callbacks, 
     assert len(ids) == 45 == Article.objects.count()
     assert [len(batch) for batch in batches] == [20, 20, 5]
     assert sorted(i for batch in batches for i in batch) == sorted(ids)
+
+
+def test_it_lists_articles_with_status_reason_and_copies(client, editor):
+    original = _pasted(distinct_text(20), title="Original story")
+    services.process_article(article_id=original.id)
+    copy = _pasted(distinct_text(20), title="Copy")
+    services.process_article(article_id=copy.id)
+    failed = Article.objects.create(
+        url="https://example.com/f", status=ArticleStatus.FAILED, failure_reason="HTTP 404 from x"
+    )
+    client.force_login(editor)
+
+    listing = client.get(reverse("articles:list"))
+    failed_only = client.get(reverse("articles:list"), {"status": "failed"})
+    detail = client.get(reverse("articles:detail", args=[copy.id]))
+
+    assert listing.status_code == failed_only.status_code == detail.status_code == 200
+    assert b"Original story" in listing.content and b"1 copy" in listing.content
+    assert f'href="/articles/{original.id}/">#{original.id}</a>'.encode() in listing.content
+    assert (
+        b"HTTP 404 from x" in failed_only.content and b"Original story" not in failed_only.content
+    )
+    assert f'hx-post="/articles/{failed.id}/retry/"'.encode() in failed_only.content
+    assert b"Same text" in detail.content
