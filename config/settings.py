@@ -135,12 +135,40 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".local" / "celerybeat-schedule")
 )
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Beat only triggers; which feeds are due, and which articles stalled, is read from PostgreSQL.
+    "poll-due-feeds": {"task": "articles.tasks.poll_due_feeds", "schedule": 60.0},
+    "requeue-stalled-articles": {"task": "articles.tasks.requeue_stalled", "schedule": 300.0},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# Ingestion (articles/, see docs/ingestion.md).
+INGEST_ALLOW_LOOPBACK = env.bool("INGEST_ALLOW_LOOPBACK", default=False)
+INGEST_USER_AGENT = env(
+    "INGEST_USER_AGENT", default="StanceBot/0.1 (+negotiation positions research; contact admin)"
+)
+INGEST_MAX_FETCH_BYTES = env.int("INGEST_MAX_FETCH_BYTES", default=10 * 1024 * 1024)
+INGEST_MAX_UPLOAD_BYTES = env.int("INGEST_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+INGEST_FETCH_DEADLINE_SECONDS = env.float("INGEST_FETCH_DEADLINE_SECONDS", default=30.0)
+INGEST_READ_TIMEOUT_SECONDS = env.float("INGEST_READ_TIMEOUT_SECONDS", default=10.0)
+INGEST_MAX_REDIRECTS = env.int("INGEST_MAX_REDIRECTS", default=5)
+INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=4)
+INGEST_RETRY_BACKOFF_SECONDS = env.float("INGEST_RETRY_BACKOFF_SECONDS", default=30.0)
+# A claimed article is not run again before its lease ends: longer than the hard time limit.
+INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+INGEST_MIN_TEXT_CHARS = env.int("INGEST_MIN_TEXT_CHARS", default=200)
+INGEST_NEAR_DUPLICATE_THRESHOLD = env.float("INGEST_NEAR_DUPLICATE_THRESHOLD", default=0.7)
+INGEST_LANGUAGES = env.list(
+    "INGEST_LANGUAGES", default=["en", "fr", "uk", "ru", "de", "es", "it", "pl"]
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_UPLOAD_BYTES + 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("api/", include(api_urls())),
+    path("articles/", include("articles.urls")),
     path("", include("negotiations.urls")),
 ]

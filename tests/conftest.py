@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -93,6 +94,9 @@ def make_article(text: str, *, published_on: date | None = date(2025, 8, 1), **f
     )
 
 
+_dispatch_numbers = itertools.count(1)
+
+
 def make_statement(
     party: Party,
     issue: Issue,
@@ -106,7 +110,10 @@ def make_statement(
 ) -> Statement:
     """A statement with its own small article unless one is given."""
     quote = quote or f"{party.name} holds {value:+d} on {issue.name} as of {stated_on}."
-    article = article or make_article(f"Dispatch. {quote} End.", published_on=stated_on)
+    # Each its own article: identical texts would be one article to the deduplication.
+    article = article or make_article(
+        f"Dispatch {next(_dispatch_numbers)}. {quote} End.", published_on=stated_on
+    )
     start, end = quote_offsets(text=article.text, quote=quote)
     return create_statement(
         article=article,
@@ -122,3 +129,41 @@ def make_statement(
 
 
 from tests.browser import browser, page  # noqa: E402, F401  (fixtures)
+
+# Ingestion: a loopback HTTP server and a real Celery worker, both started once per session.
+
+
+@pytest.fixture(scope="session")
+def _loopback_server():
+    from tests.ingest_support import LoopbackServer
+
+    server = LoopbackServer()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def web(_loopback_server):
+    """The loopback server with no routes; tests add theirs to web.routes."""
+    _loopback_server.reset()
+    yield _loopback_server
+    _loopback_server.reset()
+
+
+@pytest.fixture(scope="session")
+def pipeline_worker(django_db_setup, django_db_blocker):
+    from config.celery import app
+    from tests.ingest_support import Worker
+
+    app.control.purge()
+    worker = Worker()
+    worker.start()
+    yield worker
+    worker.stop()
+    app.control.purge()
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.INGEST_ALLOW_LOOPBACK = True
+    return settings

@@ -1,0 +1,91 @@
+"""The keys deduplication compares: canonical URLs, content hashes and MinHash LSH bands."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from datasketch import MinHash
+
+TRACKING_PARAMS = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|_gl|"
+    r"ref|ref_src|ref_url|cmpid|cmp|xtor|at_medium|at_campaign|ns_mchannel|ns_source|"
+    r"ocid|sr_share|share|smid|outputtype|amp|output)$",
+    re.I,
+)
+MOBILE_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SEED = 1  # fixed: band keys must be comparable across processes and deployments
+
+
+def outlet_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    for prefix in MOBILE_PREFIXES:
+        if host.startswith(prefix):
+            host = host[len(prefix) :]
+    return host
+
+
+def canonicalize_url(url: str) -> str:
+    """One spelling per article: no tracking parameters, fragment, AMP or mobile variant."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return url
+    # An identity, not an address to fetch: www., m. and amp. hosts are one outlet.
+    host = outlet_of(url)
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    # AMP pages live at …/amp, …/amp/ or …/amp.html beside the article.
+    path = re.sub(r"/amp/?$", "/", path)
+    path = re.sub(r"\.amp\.html$", ".html", path)
+    path = re.sub(r"^/amp/", "/", path)
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = sorted((k, v) for k, v in query if not TRACKING_PARAMS.match(k))
+    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shingles(text: str, size: int = 5) -> list[bytes]:
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return [" ".join(words).encode()]
+    return [" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)]
+
+
+def signature(text: str) -> list[int]:
+    # crc32 (C) instead of datasketch's default sha1 per shingle: same quality for MinHash,
+    # a third of the time. Changing it would need the stored signatures and bands recomputed.
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+    minhash.update_batch(_shingles(text))
+    # Values are below 2**32: they fit PostgreSQL's bigint.
+    return [int(v) for v in minhash.hashvalues]
+
+
+def band_keys(sig: list[int]) -> list[int]:
+    """One signed 64-bit key per band, the band's number mixed in."""
+    keys = []
+    for band in range(BANDS):
+        chunk = np.asarray(sig[band * ROWS : (band + 1) * ROWS], dtype=np.uint64).tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def similarity(a: list[int], b: list[int]) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    return float(np.mean(np.asarray(a) == np.asarray(b)))
