@@ -1,4 +1,3 @@
-
 """The pipeline end to end: a real Celery worker, Redis, PostgreSQL and loopback HTTP servers."""
 
 from __future__ import annotations
