@@ -250,6 +250,9 @@ class Statement(models.Model):
     reason = models.CharField(max_length=300, blank=True, help_text="Which cues fired.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The outlet edited the article and the quote is no longer in its current text; it stands in
+    # the article's earlier revisions (articles.ArticleRevision), and the offsets refer to those.
+    quote_missing = models.BooleanField(default=False)
     # Optimistic locking: an edit names the version it started from, and fails if it moved.
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -262,3 +262,36 @@ def mark_article_tagged(*, article: Article, user) -> None:
     ArticleTagging.objects.update_or_create(
         article=article, defaults={"state": TaggingState.TAGGED, "updated_by": user}
     )
+
+
+def reconcile_quotes(*, article_id: int) -> tuple[int, int]:
+    """After the outlet edited an article: move each quote to where it now stands in the new
+    text, or flag it as missing. Returns (moved, missing)."""
+    article = Article.objects.get(pk=article_id)
+    moved = missing = 0
+    with transaction.atomic():
+        for statement in Statement.objects.select_for_update().filter(article=article):
+            text = article.text
+            if text[statement.quote_start : statement.quote_end] == statement.quote:
+                if statement.quote_missing:
+                    statement.quote_missing = False
+                    statement.save(update_fields=["quote_missing", "updated_at"])
+                continue
+            try:
+                start, end = quote_offsets(
+                    text=text, quote=statement.quote, near=statement.quote_start
+                )
+            except ValidationError:
+                if not statement.quote_missing:
+                    statement.quote_missing = True
+                    statement.save(update_fields=["quote_missing", "updated_at"])
+                missing += 1
+                continue
+            statement.quote_start, statement.quote_end = start, end
+            statement.quote_missing = False
+            statement.version += 1
+            statement.save(
+                update_fields=["quote_start", "quote_end", "quote_missing", "version", "updated_at"]
+            )
+            moved += 1
+    return moved, missing

@@ -38,7 +38,11 @@ def _workspace_context(request: HttpRequest, article_id: int) -> dict:
         "reading": reading,
         "segments": passages(
             text=reading.article.text,
-            statements=[s for s in reading.statements if s.review_state != ReviewState.REJECTED],
+            statements=[
+                s
+                for s in reading.statements
+                if s.review_state != ReviewState.REJECTED and not s.quote_missing
+            ],
         ),
         "can_tag": request.user.has_perm(TAG),
     }
