@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from articles.forms import PasteForm, UploadForm, UrlForm
 from articles.models import Article
 from negotiations.forms import InboxForm, StatementForm
 from negotiations.models import ReviewState, Statement
@@ -207,5 +208,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "tabs": InboxForm.TABS,
             "query": query.urlencode(),
             "can_ingest": request.user.has_perm("articles.ingest_article"),
+            "url_form": UrlForm(),
+            "upload_form": UploadForm(),
+            "paste_form": PasteForm(),
         },
     )

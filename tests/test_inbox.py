@@ -13,7 +13,7 @@ def counts(html: str) -> dict[str, int]:
 
 
 def rows(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'<tr id="article-(\d+)"', html)]
+    return [int(pk) for pk in re.findall(r'<tr id="inbox-(\d+)"', html)]
 
 
 @pytest.fixture

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('negotiations', '0006_editor_workspace'),
+        ("negotiations", "0006_editor_workspace"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalstatement',
-            name='quote_missing',
+            model_name="historicalstatement",
+            name="quote_missing",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='quote_missing',
+            model_name="statement",
+            name="quote_missing",
             field=models.BooleanField(default=False),
         ),
     ]
