@@ -56,6 +56,7 @@ def bench_database(*, reuse: bool = False) -> str:
 def fill(*, statements: int, articles: int, parties: int, issues: int, log) -> None:
     from django.db import connection
 
+    from articles.models import Source
     from negotiations.services import rebuild_shifts
 
     with connection.cursor() as cursor:
@@ -87,22 +88,26 @@ def fill(*, statements: int, articles: int, parties: int, issues: int, log) -> N
             WHERE i.slug LIKE 'issue-%%'
             """
         )
-        cursor.execute(
-            """
-            INSERT INTO articles_source (name, kind, url, language, reliability, created_at)
-            VALUES ('Bench wire', 'feed', 'https://bench.invalid/', 'en', 'C', now())
-            """
+        Source.objects.create(
+            name="Bench wire",
+            kind="feed",
+            url="https://bench.invalid/",
+            language="en",
+            reliability="C",
+            active=False,
         )
         cursor.execute(
             """
             INSERT INTO articles_article (source_id, url, canonical_url, title, published_on,
-                language, text, content_hash, status, created_at, updated_at)
+                language, text, content_hash, status, created_at, updated_at, attempts, author,
+                duplicate_kind, failure_reason, origin, outlet, summary)
             SELECT (SELECT id FROM articles_source WHERE name = 'Bench wire'),
                    'https://bench.invalid/a/' || g, 'https://bench.invalid/a/' || g,
                    'Dispatch ' || g, date '2022-01-01' + (g %% 1460),
                    CASE WHEN g %% 2 = 0 THEN 'en' ELSE 'fr' END,
                    'Dispatch ' || g || '. The parties restated their positions on the talks.',
-                   md5(g::text), 'extracted', now(), now()
+                   md5(g::text), 'extracted', now(), now(), 1, '', '', '', 'feed',
+                   'bench.invalid', ''
             FROM generate_series(1, %s) g
             """,
             [articles],
