@@ -121,7 +121,7 @@ def fill(*, statements: int, articles: int, parties: int, issues: int, log) -> N
                  a AS (SELECT min(id) lo, max(id) hi FROM articles_article)
             INSERT INTO negotiations_statement (party_id, issue_id, value, stated_on, article_id,
                 quote, quote_start, quote_end, attribution, credibility, review_state,
-                extractor_version, reason, created_at, updated_at)
+                extractor_version, reason, created_at, updated_at, version, quote_missing)
             SELECT p.ids[1 + (random() * (cardinality(p.ids) - 1))::int],
                    i.ids[1 + (random() * (cardinality(i.ids) - 1))::int],
                    (random() * 4)::int - 2,
@@ -129,7 +129,7 @@ def fill(*, statements: int, articles: int, parties: int, issues: int, log) -> N
                    a.lo + (random() * (a.hi - a.lo))::int,
                    'Dispatch', 0, 8, 'own', 2,
                    CASE WHEN random() < 0.9 THEN 'confirmed' ELSE 'suggested' END,
-                   '', '', now(), now()
+                   '', '', now(), now(), 1, false
             FROM generate_series(1, %s) g, p, i, a
             """,
             [statements],
