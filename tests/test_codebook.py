@@ -63,9 +63,9 @@ def test_it_resolves_a_title_to_whoever_held_it_on_the_date(db):
     assert resolve_actor(name="le chef de la diplomatie ukrainienne", on=date(2024, 1, 1)).slug == (
         "dmytro-kuleba"
     )
-    assert resolve_actor(name="la cheffe de la diplomatie européenne", on=date(2025, 1, 5)).slug == (
-        "kaja-kallas"
-    )
+    assert resolve_actor(
+        name="la cheffe de la diplomatie européenne", on=date(2025, 1, 5)
+    ).slug == ("kaja-kallas")
     # Nobody held the Vice Presidency in this data before Vance took office.
     assert resolve_actor(name="le vice-président américain", on=date(2024, 6, 1)) is None
 

@@ -47,17 +47,13 @@ def article(db):
         {"confidence": 1.5},
     ],
 )
-def test_it_refuses_inconsistent_statements_in_the_database(
-    article, parties, issues, overrides
-):
+def test_it_refuses_inconsistent_statements_in_the_database(article, parties, issues, overrides):
     with pytest.raises(IntegrityError), transaction.atomic():
         _raw(article, parties["russia"], issues["donbas"], **overrides)
     assert not Statement.objects.exists()
 
 
-def test_it_refuses_own_statements_with_a_reporter_and_self_reports(
-    article, parties, issues
-):
+def test_it_refuses_own_statements_with_a_reporter_and_self_reports(article, parties, issues):
     with pytest.raises(IntegrityError), transaction.atomic():
         _raw(article, parties["russia"], issues["donbas"], reported_by=parties["us"])
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -81,9 +77,7 @@ def test_it_accepts_a_reported_statement_with_its_reporter(article, parties, iss
     assert statement.pk
 
 
-def test_it_refuses_a_value_that_is_not_a_stop_of_the_issues_scale(
-    article, parties
-):
+def test_it_refuses_a_value_that_is_not_a_stop_of_the_issues_scale(article, parties):
     issue = Issue.objects.create(
         slug="grain",
         name="Black Sea grain",

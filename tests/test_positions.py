@@ -26,7 +26,9 @@ def test_it_takes_the_latest_confirmed_statement_on_or_before_the_date(parties, 
 def test_it_shows_same_day_statements_as_a_range_with_all_of_them(parties, issues):
     russia, kyiv = parties["russia"], issues["kyiv_government"]
     make_statement(russia, kyiv, -2, date(2025, 2, 1))
-    a = make_statement(russia, kyiv, -2, date(2025, 8, 24), quote="Moscow insists on regime change.")
+    a = make_statement(
+        russia, kyiv, -2, date(2025, 8, 24), quote="Moscow insists on regime change."
+    )
     b = make_statement(russia, kyiv, 1, date(2025, 8, 24), quote="Moscow will deal with Kyiv.")
 
     [position] = positions_as_of(on=date(2025, 9, 1), parties=[russia], issues=[kyiv])
@@ -56,9 +58,7 @@ def test_it_keeps_parties_and_issues_apart(parties, issues):
     make_statement(parties["ukraine"], issues["donbas"], 2, date(2025, 3, 1))
     make_statement(parties["ukraine"], issues["ceasefire"], 2, date(2025, 3, 11))
 
-    found = {
-        (p.party_id, p.issue_id): p.low for p in positions_as_of(on=date(2025, 12, 31))
-    }
+    found = {(p.party_id, p.issue_id): p.low for p in positions_as_of(on=date(2025, 12, 31))}
 
     assert found == {
         (parties["russia"].pk, issues["donbas"].pk): -2,

@@ -1,0 +1,440 @@
+"""From an article's text to the stance statements an editor would tag.
+
+Sentence by sentence: the parties and actors named (through their aliases, titles resolved at
+the article's date), the issue cues (each naming a stop on an issue's scale), the stance cues
+that hold or refuse them (with their negations), conditional clauses, reported speech and
+commentary. The holder of a stance is the party that takes it: the subject before the stance
+cue in its clause, the agent of a passive, the speaker of reported words, or the subject of the
+sentence before when a pronoun stands for it. See docs/suggestions.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from negotiations.suggestions.language import Token, detect_language, sentence_spans, tokens
+from negotiations.suggestions.lexicon import IssueTerm, LanguageCues, Lexicon, Match, NameRef
+
+# Acts by which a party turns away from the position named after them (see models.StanceAct).
+_OPPOSING = frozenset({"refuse", "abandon"})
+# A reporting verb that carries a position on its own ("Lavrov said the agenda is not ready")
+# needs an issue phrase at least this long, so that "said the ceasefire talks" is no stance.
+_MIN_WORDS_WITHOUT_STANCE_CUE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    party: str
+    issue: str
+    value: int
+    start: int
+    end: int
+    quote: str
+    speaker: str | None
+    attribution: str  # "own" or "reported"
+    reported_by: str | None
+    stated_on: date | None
+    confidence: float
+    reason: str
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    ref: NameRef
+    text: str
+    first: int = 0  # index of its first token in the sentence
+    last: int = 0  # index after its last token
+    is_object: bool = False
+
+
+def find_mentions(*, text: str, lexicon: Lexicon) -> list[Mention]:
+    """Every party, actor and office named in the text; the longest wins where names overlap."""
+    found = [
+        Mention(m.start(), m.end(), ref, m.group())
+        for pattern, ref in lexicon.names
+        for m in pattern.finditer(text)
+    ]
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[Mention] = []
+    for mention in found:
+        if kept and mention.start < kept[-1].end:
+            continue
+        kept.append(mention)
+    return kept
+
+
+def extract_suggestions(
+    *,
+    text: str,
+    lexicon: Lexicon,
+    lang: str | None = None,
+    published: date | None = None,
+) -> list[Suggestion]:
+    """The stance statements the text supports, one per party, issue, value and attribution."""
+    lang = lang or detect_language(text=text)
+    cues = lexicon.cues(lang) or lexicon.cues("en")
+    if cues is None:
+        return []
+    mentions = find_mentions(text=text, lexicon=lexicon)
+    found: list[Suggestion] = []
+    carried: Mention | None = None
+    index = 0
+    for start, end in sentence_spans(text=text):
+        while index < len(mentions) and mentions[index].start < start:
+            index += 1
+        in_sentence = []
+        while index < len(mentions) and mentions[index].end <= end:
+            in_sentence.append(mentions[index])
+            index += 1
+        reader = _Sentence(
+            text=text,
+            start=start,
+            end=end,
+            tokens=tokens(text=text, start=start, end=end, lang=lang),
+            mentions=in_sentence,
+            cues=cues,
+            published=published,
+            carried=carried,
+        )
+        found.extend(reader.suggestions())
+        carried = reader.subject or carried
+    best: dict[tuple, Suggestion] = {}
+    for suggestion in found:
+        key = (
+            suggestion.party,
+            suggestion.issue,
+            suggestion.value,
+            suggestion.attribution,
+            suggestion.reported_by,
+        )
+        if key not in best or suggestion.confidence > best[key].confidence:
+            best[key] = suggestion
+    return sorted(best.values(), key=lambda s: (s.start, s.party, s.issue))
+
+
+class _Sentence:
+    def __init__(
+        self,
+        *,
+        text: str,
+        start: int,
+        end: int,
+        tokens: Sequence[Token],
+        mentions: list[Mention],
+        cues: LanguageCues,
+        published: date | None,
+        carried: Mention | None,
+    ) -> None:
+        self.text, self.start, self.end = text, start, end
+        self.tokens = tokens
+        self.mentions = mentions
+        self.cues = cues
+        self.published = published
+        self.carried = carried
+        self.subject: Mention | None = None
+        self._place_mentions()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _place_mentions(self) -> None:
+        toks = self.tokens
+        for mention in self.mentions:
+            mention.first = next(
+                (i for i, t in enumerate(toks) if t.end > mention.start), len(toks)
+            )
+            mention.last = next(
+                (i for i, t in enumerate(toks) if t.start >= mention.end), len(toks)
+            )
+            k = self._skip_back(mention.first - 1)
+            mention.is_object = k >= 0 and toks[k].text in self.cues.prepositions
+        self.subject = next((m for m in self.mentions if not m.is_object), None)
+
+    def _skip_back(self, k: int) -> int:
+        while k >= 0 and self.tokens[k].text in self.cues.determiners:
+            k -= 1
+        return k
+
+    def _skip_forward(self, k: int) -> int:
+        while k < len(self.tokens) and self.tokens[k].text in self.cues.determiners:
+            k += 1
+        return k
+
+    def _mention_at(self, k: int) -> Mention | None:
+        k = self._skip_forward(k)
+        return next((m for m in self.mentions if m.first == k), None)
+
+    def suggestions(self) -> list[Suggestion]:
+        cues, toks = self.cues, self.tokens
+        if not toks or (not self.mentions and self.carried is None):
+            return []
+        issues = cues.issues.find(toks)
+        if not issues or cues.commentary.find(toks):
+            return []
+        n = len(toks)
+        self.stance = cues.stance.find(toks)
+        self.agents = cues.agent.find(toks)
+        self.comma_before = [False] * (n + 1)
+        for k in range(1, n):
+            gap = self.text[toks[k - 1].end : toks[k].start]
+            self.comma_before[k] = "," in gap or ":" in gap
+        self.clause = [0] * n
+        breaks = {b.start for b in cues.clause_break.find(toks)}
+        current = 0
+        for k in range(n):
+            if k in breaks:
+                current += 1
+            self.clause[k] = current
+        self.hypothetical = [False] * n
+        conditions = cues.conditional.find(toks)
+        for condition in conditions:
+            k = condition.start
+            while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
+                self.hypothetical[k] = True
+                k += 1
+        issues = [i for i in issues if not self.hypothetical[i.start]]
+        self.stance = [s for s in self.stance if not self.hypothetical[s.start]]
+        self.negated = self._negations(issues)
+        self.reporter, self.reporting = self._reporter()
+        coordinators = cues.coordinator.find(toks)
+
+        # The most specific phrase per issue and clause: "the threat of new sanctions" (+1)
+        # rather than "new sanctions" (+2).
+        chosen: dict[tuple[int, str], Match] = {}
+        for match in issues:
+            key = (self.clause[match.start], match.payload.issue)
+            if key not in chosen or match.end - match.start > chosen[key].end - chosen[key].start:
+                chosen[key] = match
+        ordered = sorted(chosen.values(), key=lambda m: m.start)
+
+        results = []
+        previous: Match | None = None
+        previous_governing: list[Match] = []
+        for issue_match in ordered:
+            clause = self.clause[issue_match.start]
+            if previous is not None and self.clause[previous.start] != clause:
+                previous, previous_governing = None, []
+            governing = self._governing(issue_match, previous, ordered)
+            if not governing and previous is not None and previous_governing:
+                joined = any(
+                    previous.end <= c.start and c.end <= issue_match.start for c in coordinators
+                )
+                if joined:
+                    governing = previous_governing
+            spoken = False
+            if not governing and self.reporting is not None:
+                words = len(issue_match.term.split())
+                if (
+                    words >= _MIN_WORDS_WITHOUT_STANCE_CUE
+                    and self.clause[self.reporting.start] == clause
+                ):
+                    governing = [Match(self.reporting.start, self.reporting.end, "accept", "")]
+                    spoken = True
+            previous = issue_match
+            previous_governing = governing
+            if not governing:
+                continue
+            suggestion = self._suggest(
+                issue_match, governing, spoken, has_condition=bool(conditions)
+            )
+            if suggestion is not None:
+                results.append(suggestion)
+        return results
+
+    def _negations(self, issues: list[Match]) -> dict[int, int]:
+        """How many negations bear on each stance cue (by index in self.stance)."""
+        counts: dict[int, int] = {}
+        if not self.stance:
+            return counts
+        for negation in self.cues.negation.find(self.tokens):
+            if any(i.start <= negation.start < i.end for i in issues):
+                continue  # "no territorial concessions" is a phrase of its own
+            target = None
+            for idx, cue in enumerate(self.stance):
+                if cue.end == negation.start:
+                    target = idx  # French: "n'accepte pas"
+            if target is None:
+                ahead = [
+                    idx
+                    for idx, cue in enumerate(self.stance)
+                    if negation.end <= cue.start < negation.end + 4
+                ]
+                behind = [
+                    idx
+                    for idx, cue in enumerate(self.stance)
+                    if negation.start - 3 <= cue.end <= negation.start
+                ]
+                target = ahead[0] if ahead else (behind[-1] if behind else None)
+            if target is not None:
+                counts[target] = counts.get(target, 0) + 1
+        return counts
+
+    def _reporter(self) -> tuple[Mention | None, Match | None]:
+        """Who reports what the sentence says, and the reporting verb when there is one."""
+        toks = self.tokens
+        for source in self.cues.source.find(toks):
+            k = source.end
+            for _ in range(3):
+                mention = self._mention_at(k)
+                if mention is not None:
+                    return mention, None
+                k = self._skip_forward(k) + 1
+        for verb in self.cues.reporting.find(toks):
+            for agent in self.agents:
+                if verb.end <= agent.start <= verb.end + 1:
+                    mention = self._mention_at(agent.end)
+                    if mention is not None:
+                        return mention, None
+            before = [m for m in self.mentions if m.last <= verb.start and not m.is_object]
+            if before:
+                return before[-1], verb
+            after = [m for m in self.mentions if verb.end <= m.first <= verb.end + 2]
+            if after:
+                return after[0], verb
+        return None, None
+
+    def _governing(self, issue: Match, previous: Match | None, ordered: list[Match]) -> list[Match]:
+        """The stance cues that bear on an issue phrase, in order."""
+        clause = self.clause[issue.start]
+        lower = previous.end if previous is not None else 0
+        in_clause = [s for s in self.stance if self.clause[s.start] == clause]
+        before = [s for s in in_clause if lower <= s.start < issue.end]
+        if any(not _inside(s, issue) for s in before):
+            return before
+        following = [m.start for m in ordered if m.start >= issue.end]
+        upper = following[0] if following else len(self.tokens)
+        return before + [s for s in in_clause if issue.end <= s.start < upper]
+
+    def _polarity(self, issue: Match, governing: list[Match]) -> int:
+        polarity = 1
+        for cue in governing:
+            if cue.payload in _OPPOSING and not _inside(cue, issue):
+                polarity = -polarity
+            idx = next((i for i, s in enumerate(self.stance) if s is cue), None)
+            if idx is not None and self.negated.get(idx, 0) % 2:
+                polarity = -polarity
+        return polarity
+
+    def _usable(self, mention: Mention) -> bool:
+        return (
+            not mention.is_object
+            and mention is not self.reporter
+            and not self.hypothetical[min(mention.first, len(self.tokens) - 1)]
+        )
+
+    def _holder(self, cue: Match) -> tuple[Mention | None, str]:
+        for agent in self.agents:
+            if cue.end <= agent.start <= cue.end + 1:
+                mention = self._mention_at(agent.end)
+                if mention is not None and mention is not self.reporter:
+                    return mention, "agent"
+        clause = self.clause[cue.start]
+        verb = self.reporting
+        if verb is not None and verb.end <= cue.start and self.clause[verb.start] == clause:
+            said = [
+                m
+                for m in self.mentions
+                if verb.end <= m.first and m.last <= cue.start and self._usable(m)
+            ]
+            if said:
+                return said[-1], "reported subject"
+            if self.reporter is not None:
+                return self.reporter, "speaker"
+        in_clause = [
+            m
+            for m in self.mentions
+            if m.last <= cue.start and self.clause[min(m.first, len(self.tokens) - 1)] == clause
+        ]
+        usable = [m for m in in_clause if self._usable(m)]
+        if usable:
+            return usable[-1], "subject"
+        after = self._skip_forward(cue.end)
+        for mention in self.mentions:
+            if after <= mention.first <= after + 1 and self._usable(mention):
+                return mention, "attribute"
+        earlier = [m for m in self.mentions if m.last <= cue.start and self._usable(m)]
+        if earlier:
+            return earlier[-1], "subject"
+        if self.reporter is not None:
+            return self.reporter, "speaker"
+        opening = {t.text for t in self.tokens[:3]}
+        if self.carried is not None and opening & self.cues.pronouns:
+            return self.carried, "previous sentence"
+        return None, ""
+
+    def _suggest(
+        self, issue: Match, governing: list[Match], spoken: bool, *, has_condition: bool
+    ) -> Suggestion | None:
+        term: IssueTerm = issue.payload
+        polarity = self._polarity(issue, governing)
+        value = term.value if polarity > 0 else term.opposed_value
+        conditional = has_condition and term.conditional_value is not None and polarity > 0
+        if conditional:
+            value = term.conditional_value
+        if value is None:
+            return None
+        holder, how = None, ""
+        cue = governing[0]
+        for candidate in governing:
+            holder, how = self._holder(candidate)
+            if holder is not None:
+                cue = candidate
+                break
+        if holder is None:
+            return None
+        self.subject = holder
+        on = self.published
+        reporter = self.reporter
+        if reporter is not None and reporter.ref.party != holder.ref.party:
+            attribution, reported_by = "reported", reporter.ref.party
+            speaker = reporter.ref.actor_on(on)
+        else:
+            attribution, reported_by = "own", None
+            speaker = holder.ref.actor_on(on) or (reporter.ref.actor_on(on) if reporter else None)
+
+        confidence = 0.55
+        confidence += 0.15 if holder.ref.kind in ("actor", "office") else 0.0
+        confidence += 0.1 if len(issue.term.split()) > 1 else 0.0
+        confidence += 0.05 if how in ("subject", "agent", "reported subject") else 0.0
+        confidence -= 0.15 if how == "previous sentence" else 0.0
+        confidence -= 0.1 if spoken else 0.0
+        confidence -= 0.05 if attribution == "reported" else 0.0
+        negated = any(self.negated.get(i, 0) for i, s in enumerate(self.stance) if s in governing)
+        reason = "; ".join(
+            part
+            for part in (
+                f"holder {holder.text!r} ({how})",
+                f"stance {', '.join(repr(self._words(c)) for c in governing)}"
+                if not spoken
+                else f"said {self._words(cue)!r}",
+                f"issue {issue.term!r} {term.issue} {value:+d}",
+                "negated" if negated else "",
+                "conditional" if conditional else "",
+                f"reported by {reporter.text!r}" if attribution == "reported" else "",
+            )
+            if part
+        )
+        return Suggestion(
+            party=holder.ref.party,
+            issue=term.issue,
+            value=value,
+            start=self.start,
+            end=self.end,
+            quote=self.text[self.start : self.end],
+            speaker=speaker,
+            attribution=attribution,
+            reported_by=reported_by,
+            stated_on=self.published,
+            confidence=round(min(0.95, max(0.05, confidence)), 2),
+            reason=reason[:300],
+        )
+
+    def _words(self, match: Match) -> str:
+        return self.text[self.tokens[match.start].start : self.tokens[match.end - 1].end]
+
+
+def _inside(cue: Match, issue: Match) -> bool:
+    return issue.start <= cue.start and cue.end <= issue.end
