@@ -48,7 +48,8 @@ class Mention:
     text: str
     first: int = 0  # index of its first token in the sentence
     last: int = 0  # index after its last token
-    is_object: bool = False
+    is_object: bool = False  # named right after a preposition: "talks with Putin"
+    is_topic: bool = False  # named as what an issue phrase is about: "Zelensky's legitimacy"
 
 
 def find_mentions(*, text: str, lexicon: Lexicon) -> list[Mention]:
@@ -181,74 +182,88 @@ class _Sentence:
         for k in range(1, n):
             gap = self.text[toks[k - 1].end : toks[k].start]
             self.comma_before[k] = "," in gap or ":" in gap
-        self.clause = [0] * n
+        self.clause = [0] * (n + 1)
         breaks = {b.start for b in cues.clause_break.find(toks)}
         current = 0
-        for k in range(n):
+        for k in range(n + 1):
             if k in breaks:
                 current += 1
             self.clause[k] = current
-        self.hypothetical = [False] * n
+        self.hypothetical = [False] * (n + 1)
         conditions = cues.conditional.find(toks)
         for condition in conditions:
             k = condition.start
             while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
                 self.hypothetical[k] = True
                 k += 1
-        issues = [i for i in issues if not self.hypothetical[i.start]]
         self.stance = [s for s in self.stance if not self.hypothetical[s.start]]
-        self.negated = self._negations(issues)
-        self.reporter, self.reporting = self._reporter()
-        coordinators = cues.coordinator.find(toks)
-
-        # The most specific phrase per issue and clause: "the threat of new sanctions" (+1)
-        # rather than "new sanctions" (+2).
-        chosen: dict[tuple[int, str], Match] = {}
-        for match in issues:
-            key = (self.clause[match.start], match.payload.issue)
-            if key not in chosen or match.end - match.start > chosen[key].end - chosen[key].start:
-                chosen[key] = match
-        ordered = sorted(chosen.values(), key=lambda m: m.start)
+        chosen = self._choose(m for m in issues if not self.hypothetical[m.start])
+        for mention in self.mentions:
+            k = mention.last
+            if k < n and toks[k].text == "s":
+                k += 1  # "Zelensky's legitimacy": the party is the topic, not the holder
+            mention.is_topic = any(m.start == k for m in chosen)
+        self.negated, self.issue_negated = self._negations(chosen)
+        self.reporter, self.reporting, self.reporter_scope = self._reporter()
+        self.coordinators = cues.coordinator.find(toks)
 
         results = []
         previous: Match | None = None
         previous_governing: list[Match] = []
-        for issue_match in ordered:
-            clause = self.clause[issue_match.start]
+        for issue in chosen:
+            clause = self.clause[issue.start]
             if previous is not None and self.clause[previous.start] != clause:
                 previous, previous_governing = None, []
-            governing = self._governing(issue_match, previous, ordered)
+            governing = self._governing(issue, previous, chosen)
             if not governing and previous is not None and previous_governing:
                 joined = any(
-                    previous.end <= c.start and c.end <= issue_match.start for c in coordinators
+                    previous.end <= c.start and c.end <= issue.start for c in self.coordinators
                 )
                 if joined:
                     governing = previous_governing
             spoken = False
-            if not governing and self.reporting is not None:
-                words = len(issue_match.term.split())
-                if (
-                    words >= _MIN_WORDS_WITHOUT_STANCE_CUE
-                    and self.clause[self.reporting.start] == clause
-                ):
-                    governing = [Match(self.reporting.start, self.reporting.end, "accept", "")]
-                    spoken = True
-            previous = issue_match
-            previous_governing = governing
+            if (
+                not governing
+                and self.reporting is not None
+                and len(issue.term.split()) >= _MIN_WORDS_WITHOUT_STANCE_CUE
+                and self.clause[self.reporting.start] == clause
+            ):
+                governing = [Match(self.reporting.start, self.reporting.end, "accept", "")]
+                spoken = True
+            previous, previous_governing = issue, governing
             if not governing:
                 continue
-            suggestion = self._suggest(
-                issue_match, governing, spoken, has_condition=bool(conditions)
-            )
-            if suggestion is not None:
-                results.append(suggestion)
+            main = self._suggest(issue, governing, spoken, has_condition=bool(conditions))
+            results.extend(main)
+            # "a ceasefire proposed by Trump", "a ceasefire, which Moscow rejected": a stance cue
+            # after the phrase, with a holder of its own.
+            taken = {s.party for s in main}
+            for cue in self.stance:
+                if cue in governing or self.clause[cue.start] != clause or cue.start < issue.end:
+                    continue
+                holder = self._relative_holder(issue, cue)
+                if holder is not None and holder.ref.party not in taken:
+                    found = self._suggest(
+                        issue, [cue], False, has_condition=bool(conditions), holder=holder
+                    )
+                    results.extend(found)
+                    taken |= {s.party for s in found}
         return results
 
-    def _negations(self, issues: list[Match]) -> dict[int, int]:
-        """How many negations bear on each stance cue (by index in self.stance)."""
+    def _choose(self, issues) -> list[Match]:
+        """Issue phrases that do not overlap, the longest first: "the threat of new sanctions"
+        (+1) rather than "new sanctions" (+2)."""
+        kept: list[Match] = []
+        for match in sorted(issues, key=lambda m: (m.start - m.end, m.start)):
+            if all(match.end <= k.start or k.end <= match.start for k in kept):
+                kept.append(match)
+        return sorted(kept, key=lambda m: m.start)
+
+    def _negations(self, issues: list[Match]) -> tuple[dict[int, int], set[int]]:
+        """How many negations bear on each stance cue (by index in self.stance), and which issue
+        phrases (by start) a negation bears on directly ("can never join NATO")."""
         counts: dict[int, int] = {}
-        if not self.stance:
-            return counts
+        negated_issues: set[int] = set()
         for negation in self.cues.negation.find(self.tokens):
             if any(i.start <= negation.start < i.end for i in issues):
                 continue  # "no territorial concessions" is a phrase of its own
@@ -270,31 +285,54 @@ class _Sentence:
                 target = ahead[0] if ahead else (behind[-1] if behind else None)
             if target is not None:
                 counts[target] = counts.get(target, 0) + 1
-        return counts
+                continue
+            for issue in issues:
+                if negation.end <= issue.start <= negation.end + 2:
+                    negated_issues ^= {issue.start}
+                    break
+        return counts, negated_issues
 
-    def _reporter(self) -> tuple[Mention | None, Match | None]:
-        """Who reports what the sentence says, and the reporting verb when there is one."""
+    def _reporter(self) -> tuple[Mention | None, Match | None, int]:
+        """Who reports what the sentence says, the reporting verb when there is one, and the
+        first clause the report covers ("X demands..., while Y insists that..." covers the
+        second clause only)."""
         toks = self.tokens
         for source in self.cues.source.find(toks):
             k = source.end
             for _ in range(3):
                 mention = self._mention_at(k)
                 if mention is not None:
-                    return mention, None
+                    return mention, None, 0
                 k = self._skip_forward(k) + 1
         for verb in self.cues.reporting.find(toks):
+            if self.hypothetical[verb.start]:
+                continue
             for agent in self.agents:
                 if verb.end <= agent.start <= verb.end + 1:
                     mention = self._mention_at(agent.end)
                     if mention is not None:
-                        return mention, None
-            before = [m for m in self.mentions if m.last <= verb.start and not m.is_object]
+                        return mention, None, 0
+            after = [
+                m for m in self.mentions if verb.end <= m.first <= verb.end + 2 and not m.is_object
+            ]
+            inverted = self.comma_before[verb.start] or (
+                verb.start > 0 and self.comma_before[verb.start - 1]
+            )
+            if after and inverted:
+                return after[0], verb, 0  # « ... », a déclaré Zelensky
+            before = [
+                m
+                for m in self.mentions
+                if m.last <= verb.start
+                and not m.is_object
+                and not m.is_topic
+                and not self.hypothetical[m.first]
+            ]
             if before:
-                return before[-1], verb
-            after = [m for m in self.mentions if verb.end <= m.first <= verb.end + 2]
+                return before[-1], verb, self.clause[verb.start]
             if after:
-                return after[0], verb
-        return None, None
+                return after[0], verb, 0
+        return None, None, 0
 
     def _governing(self, issue: Match, previous: Match | None, ordered: list[Match]) -> list[Match]:
         """The stance cues that bear on an issue phrase, in order."""
@@ -309,7 +347,7 @@ class _Sentence:
         return before + [s for s in in_clause if issue.end <= s.start < upper]
 
     def _polarity(self, issue: Match, governing: list[Match]) -> int:
-        polarity = 1
+        polarity = -1 if issue.start in self.issue_negated else 1
         for cue in governing:
             if cue.payload in _OPPOSING and not _inside(cue, issue):
                 polarity = -polarity
@@ -321,9 +359,15 @@ class _Sentence:
     def _usable(self, mention: Mention) -> bool:
         return (
             not mention.is_object
+            and not mention.is_topic
             and mention is not self.reporter
-            and not self.hypothetical[min(mention.first, len(self.tokens) - 1)]
+            and not self.hypothetical[mention.first]
         )
+
+    def _reporter_for(self, cue: Match) -> Mention | None:
+        if self.reporter is not None and self.clause[cue.start] >= self.reporter_scope:
+            return self.reporter
+        return None
 
     def _holder(self, cue: Match) -> tuple[Mention | None, str]:
         for agent in self.agents:
@@ -331,8 +375,14 @@ class _Sentence:
                 mention = self._mention_at(agent.end)
                 if mention is not None and mention is not self.reporter:
                     return mention, "agent"
+        after = self._skip_forward(cue.end)
+        for mention in self.mentions:
+            # "les concessions russes", "la proposition américaine": the adjective after a noun.
+            if mention.first == after and mention.text[:1].islower() and self._usable(mention):
+                return mention, "attribute"
         clause = self.clause[cue.start]
         verb = self.reporting
+        reporter = self._reporter_for(cue)
         if verb is not None and verb.end <= cue.start and self.clause[verb.start] == clause:
             said = [
                 m
@@ -341,33 +391,70 @@ class _Sentence:
             ]
             if said:
                 return said[-1], "reported subject"
-            if self.reporter is not None:
-                return self.reporter, "speaker"
+            if reporter is not None:
+                return reporter, "speaker"
         in_clause = [
-            m
-            for m in self.mentions
-            if m.last <= cue.start and self.clause[min(m.first, len(self.tokens) - 1)] == clause
+            m for m in self.mentions if m.last <= cue.start and self.clause[m.first] == clause
         ]
         usable = [m for m in in_clause if self._usable(m)]
         if usable:
             return usable[-1], "subject"
-        after = self._skip_forward(cue.end)
         for mention in self.mentions:
             if after <= mention.first <= after + 1 and self._usable(mention):
                 return mention, "attribute"
         earlier = [m for m in self.mentions if m.last <= cue.start and self._usable(m)]
         if earlier:
             return earlier[-1], "subject"
-        if self.reporter is not None:
-            return self.reporter, "speaker"
+        if reporter is not None:
+            return reporter, "speaker"
         opening = {t.text for t in self.tokens[:3]}
         if self.carried is not None and opening & self.cues.pronouns:
             return self.carried, "previous sentence"
         return None, ""
 
+    def _relative_holder(self, issue: Match, cue: Match) -> Mention | None:
+        for agent in self.agents:
+            if cue.end <= agent.start <= cue.end + 1:
+                mention = self._mention_at(agent.end)
+                if mention is not None and self._usable(mention):
+                    return mention
+        between = [
+            m for m in self.mentions if issue.end <= m.first and m.last <= cue.start
+        ]
+        if between and self._usable(between[-1]):
+            return between[-1]
+        return None
+
+    def _coordinated(self, holder: Mention) -> list[Mention]:
+        """The holder and those joined to it: "Zelensky and Macron demanded..."."""
+        holders = [holder]
+        while True:
+            first = holders[0]
+            joined = next(
+                (
+                    m
+                    for m in self.mentions
+                    for c in self.coordinators
+                    if m.last <= c.start
+                    and self._skip_back(c.start - 1) < m.last
+                    and self._skip_forward(c.end) == first.first
+                    and self._usable(m)
+                ),
+                None,
+            )
+            if joined is None or joined in holders:
+                return holders
+            holders.insert(0, joined)
+
     def _suggest(
-        self, issue: Match, governing: list[Match], spoken: bool, *, has_condition: bool
-    ) -> Suggestion | None:
+        self,
+        issue: Match,
+        governing: list[Match],
+        spoken: bool,
+        *,
+        has_condition: bool,
+        holder: Mention | None = None,
+    ) -> list[Suggestion]:
         term: IssueTerm = issue.payload
         polarity = self._polarity(issue, governing)
         value = term.value if polarity > 0 else term.opposed_value
@@ -375,19 +462,36 @@ class _Sentence:
         if conditional:
             value = term.conditional_value
         if value is None:
-            return None
-        holder, how = None, ""
-        cue = governing[0]
-        for candidate in governing:
-            holder, how = self._holder(candidate)
-            if holder is not None:
-                cue = candidate
-                break
+            return []
+        cue, how = governing[0], "relative clause"
         if holder is None:
-            return None
+            for candidate in governing:
+                holder, how = self._holder(candidate)
+                if holder is not None:
+                    cue = candidate
+                    break
+        if holder is None:
+            return []
         self.subject = holder
+        return [
+            self._statement(issue, term, value, governing, cue, one, how, spoken, conditional)
+            for one in self._coordinated(holder)
+        ]
+
+    def _statement(
+        self,
+        issue: Match,
+        term: IssueTerm,
+        value: int,
+        governing: list[Match],
+        cue: Match,
+        holder: Mention,
+        how: str,
+        spoken: bool,
+        conditional: bool,
+    ) -> Suggestion:
         on = self.published
-        reporter = self.reporter
+        reporter = self._reporter_for(cue)
         if reporter is not None and reporter.ref.party != holder.ref.party:
             attribution, reported_by = "reported", reporter.ref.party
             speaker = reporter.ref.actor_on(on)
@@ -402,7 +506,9 @@ class _Sentence:
         confidence -= 0.15 if how == "previous sentence" else 0.0
         confidence -= 0.1 if spoken else 0.0
         confidence -= 0.05 if attribution == "reported" else 0.0
-        negated = any(self.negated.get(i, 0) for i, s in enumerate(self.stance) if s in governing)
+        negated = issue.start in self.issue_negated or any(
+            self.negated.get(i, 0) for i, s in enumerate(self.stance) if s in governing
+        )
         reason = "; ".join(
             part
             for part in (
