@@ -199,10 +199,10 @@ class _Sentence:
         self.stance = [s for s in self.stance if not self.hypothetical[s.start]]
         chosen = self._choose(m for m in issues if not self.hypothetical[m.start])
         for mention in self.mentions:
+            # "Zelensky's legitimacy": the party is what the phrase is about, not its holder.
             k = mention.last
-            if k < n and toks[k].text == "s":
-                k += 1  # "Zelensky's legitimacy": the party is the topic, not the holder
-            mention.is_topic = any(m.start == k for m in chosen)
+            possessive = k < n and toks[k].text == "s"
+            mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
         self.negated, self.issue_negated = self._negations(chosen)
         self.reporter, self.reporting, self.reporter_scope = self._reporter()
         self.coordinators = cues.coordinator.find(toks)
@@ -418,8 +418,12 @@ class _Sentence:
                 mention = self._mention_at(agent.end)
                 if mention is not None and self._usable(mention):
                     return mention
+        # A named subject between the phrase and the cue; a lower-case adjective right after the
+        # phrase qualifies the phrase ("un changement de régime ukrainien") and holds nothing.
         between = [
-            m for m in self.mentions if issue.end <= m.first and m.last <= cue.start
+            m
+            for m in self.mentions
+            if issue.end <= m.first and m.last <= cue.start and m.text[:1].isupper()
         ]
         if between and self._usable(between[-1]):
             return between[-1]
