@@ -54,11 +54,7 @@ class Mention:
 
 def find_mentions(*, text: str, lexicon: Lexicon) -> list[Mention]:
     """Every party, actor and office named in the text; the longest wins where names overlap."""
-    found = [
-        Mention(m.start(), m.end(), ref, m.group())
-        for pattern, ref in lexicon.names
-        for m in pattern.finditer(text)
-    ]
+    found = [Mention(m.start(), m.end(), ref, m.group()) for m, ref in lexicon.name_matches(text)]
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     kept: list[Mention] = []
     for mention in found:
@@ -172,25 +168,26 @@ class _Sentence:
         cues, toks = self.cues, self.tokens
         if not toks or (not self.mentions and self.carried is None):
             return []
-        issues = cues.issues.find(toks)
-        if not issues or cues.commentary.find(toks):
+        found = cues.find(toks)
+        issues = found["issue"]
+        if not issues or found["commentary"]:
             return []
         n = len(toks)
-        self.stance = cues.stance.find(toks)
-        self.agents = cues.agent.find(toks)
+        self.stance = found["stance"]
+        self.agents = found["agent"]
         self.comma_before = [False] * (n + 1)
         for k in range(1, n):
             gap = self.text[toks[k - 1].end : toks[k].start]
             self.comma_before[k] = "," in gap or ":" in gap
         self.clause = [0] * (n + 1)
-        breaks = {b.start for b in cues.clause_break.find(toks)}
+        breaks = {b.start for b in found["clause_break"]}
         current = 0
         for k in range(n + 1):
             if k in breaks:
                 current += 1
             self.clause[k] = current
         self.hypothetical = [False] * (n + 1)
-        conditions = cues.conditional.find(toks)
+        conditions = found["conditional"]
         for condition in conditions:
             k = condition.start
             while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
@@ -203,9 +200,11 @@ class _Sentence:
             k = mention.last
             possessive = k < n and toks[k].text == "s"
             mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
-        self.negated, self.issue_negated = self._negations(chosen)
-        self.reporter, self.reporting, self.reporter_scope = self._reporter()
-        self.coordinators = cues.coordinator.find(toks)
+        self.negated, self.issue_negated = self._negations(chosen, found["negation"])
+        self.reporter, self.reporting, self.reporter_scope = self._reporter(
+            found["source"], found["reporting"]
+        )
+        self.coordinators = found["coordinator"]
 
         results = []
         previous: Match | None = None
@@ -259,12 +258,14 @@ class _Sentence:
                 kept.append(match)
         return sorted(kept, key=lambda m: m.start)
 
-    def _negations(self, issues: list[Match]) -> tuple[dict[int, int], set[int]]:
+    def _negations(
+        self, issues: list[Match], negations: list[Match]
+    ) -> tuple[dict[int, int], set[int]]:
         """How many negations bear on each stance cue (by index in self.stance), and which issue
         phrases (by start) a negation bears on directly ("can never join NATO")."""
         counts: dict[int, int] = {}
         negated_issues: set[int] = set()
-        for negation in self.cues.negation.find(self.tokens):
+        for negation in negations:
             if any(i.start <= negation.start < i.end for i in issues):
                 continue  # "no territorial concessions" is a phrase of its own
             target = None
@@ -292,19 +293,21 @@ class _Sentence:
                     break
         return counts, negated_issues
 
-    def _reporter(self) -> tuple[Mention | None, Match | None, int]:
+    def _reporter(
+        self, sources: list[Match], verbs: list[Match]
+    ) -> tuple[Mention | None, Match | None, int]:
         """Who reports what the sentence says, the reporting verb when there is one, and the
         first clause the report covers ("X demands..., while Y insists that..." covers the
         second clause only)."""
         toks = self.tokens
-        for source in self.cues.source.find(toks):
+        for source in sources:
             k = source.end
             for _ in range(3):
                 mention = self._mention_at(k)
                 if mention is not None:
                     return mention, None, 0
                 k = self._skip_forward(k) + 1
-        for verb in self.cues.reporting.find(toks):
+        for verb in verbs:
             if self.hypothetical[verb.start]:
                 continue
             for agent in self.agents:

@@ -51,7 +51,8 @@ class CueSet:
 
     def __init__(self, determiners: frozenset[str] = frozenset()) -> None:
         self._by_first: dict[str, list[tuple[list[str], object, str]]] = defaultdict(list)
-        self._by_prefix: list[tuple[list[str], object, str]] = []
+        # Terms opening on a prefix ("accept*"), by the prefix's first three letters.
+        self._by_prefix: dict[str, list[tuple[list[str], object, str]]] = defaultdict(list)
         self._determiners = determiners
 
     def add(self, term: str, payload: object = None) -> None:
@@ -60,7 +61,7 @@ class CueSet:
             return
         entry = (words, payload, term)
         if words[0].endswith("*"):
-            self._by_prefix.append(entry)
+            self._by_prefix[words[0][:3]].append(entry)
         else:
             self._by_first[words[0]].append(entry)
 
@@ -78,9 +79,11 @@ class CueSet:
                 if id(entry) not in seen:
                     seen.add(id(entry))
                     yield entry
-        for entry in self._by_prefix:
-            if _word_matches(entry[0][0], token):
-                yield entry
+        for key in {token.text[:3], token.lemma[:3]}:
+            for entry in self._by_prefix.get(key, ()):
+                if id(entry) not in seen and _word_matches(entry[0][0], token):
+                    seen.add(id(entry))
+                    yield entry
 
     def _match_at(self, words: list[str], tokens: Sequence[Token], wi: int, j: int) -> int:
         if wi == len(words):
@@ -121,21 +124,36 @@ class CueSet:
         return found
 
 
+# The kinds of cue (models.CueKind) matched in a sentence's tokens; the issue cues are "issue".
+CUE_KINDS = (
+    "issue",
+    "stance",
+    "negation",
+    "conditional",
+    "reporting",
+    "source",
+    "agent",
+    "commentary",
+    "clause_break",
+    "coordinator",
+)
+
+
 @dataclass
 class LanguageCues:
-    stance: CueSet
-    issues: CueSet
-    negation: CueSet
-    conditional: CueSet
-    reporting: CueSet
-    source: CueSet
-    agent: CueSet
-    commentary: CueSet
-    clause_break: CueSet
-    coordinator: CueSet
+    """One language's cues, matched in a single pass over a sentence's tokens."""
+
+    terms: CueSet  # payloads are (kind, act or IssueTerm)
     prepositions: frozenset[str]
     determiners: frozenset[str]
     pronouns: frozenset[str]
+
+    def find(self, tokens: Sequence[Token]) -> dict[str, list[Match]]:
+        found: dict[str, list[Match]] = {kind: [] for kind in CUE_KINDS}
+        for match in self.terms.find(tokens):
+            kind, payload = match.payload
+            found[kind].append(Match(match.start, match.end, payload, match.term))
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,24 +176,38 @@ class NameRef:
         return max(held, key=lambda t: t[1])[0] if held else None
 
 
+_WORD = re.compile(r"\w+")
+# Names are looked up by the first letters of their first word, then matched in full there.
+_KEY_LENGTH = 4
+
+
 @dataclass
 class Lexicon:
     version: str
-    names: list[tuple[re.Pattern[str], NameRef]]
+    names: dict[str, list[tuple[re.Pattern[str], NameRef]]]
     languages: dict[str, LanguageCues] = field(default_factory=dict)
 
     def cues(self, lang: str) -> LanguageCues | None:
         return self.languages.get(lang)
+
+    def name_matches(self, text: str):
+        """(match, what it names) for every alias in the text, overlapping ones included."""
+        for word in _WORD.finditer(text):
+            for pattern, ref in self.names.get(word.group()[:_KEY_LENGTH].lower(), ()):
+                match = pattern.match(text, word.start())
+                if match is not None:
+                    yield match, ref
 
 
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _SOFT_ENDINGS = "аяоеьйиыуюіїє"
 
 
-def alias_pattern(alias: str, determiners: Iterable[str]) -> re.Pattern[str] | None:
+def alias_pattern(alias: str, determiners: Iterable[str]) -> tuple[re.Pattern[str], str] | None:
     """A regular expression for an alias in running text, with its inflected forms.
 
-    Leading determiners go ("le Kremlin" also finds "du Kremlin"); Latin names take possessive and
+    Returns the pattern and the key it is filed under. Leading determiners go ("le Kremlin" also
+    finds "du Kremlin"); Latin names take possessive and
     plural or feminine endings ("Zelensky's", "russes", "ukrainienne"); Cyrillic names their case
     endings ("Путина", "Москвы", "Кремля"). Acronyms match exactly, case included.
     """
@@ -202,7 +234,7 @@ def alias_pattern(alias: str, determiners: Iterable[str]) -> re.Pattern[str] | N
     else:
         suffix = r"(?:['’]s|s|e|es|ne|nes)?"
     body = r"\s+".join(re.escape(w).replace("'", "['’]") for w in words)
-    return re.compile(rf"(?<![\w-]){body}{suffix}(?!\w)", flags)
+    return re.compile(rf"(?<![\w-]){body}{suffix}(?!\w)", flags), words[0][:_KEY_LENGTH].lower()
 
 
 def build_lexicon(
@@ -227,7 +259,7 @@ def build_lexicon(
         t for (_, kind), rows in by_kind.items() if kind == "determiner" for t, _ in rows
     }
 
-    names: list[tuple[re.Pattern[str], NameRef]] = []
+    names: dict[str, list[tuple[re.Pattern[str], NameRef]]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
 
     def add_name(alias: str, ref: NameRef) -> None:
@@ -235,9 +267,9 @@ def build_lexicon(
         if key in seen:
             return
         seen.add(key)
-        pattern = alias_pattern(alias, all_determiners)
-        if pattern is not None:
-            names.append((pattern, ref))
+        compiled = alias_pattern(alias, all_determiners)
+        if compiled is not None:
+            names[compiled[1]].append((compiled[0], ref))
 
     for party, alias, _lang in party_aliases:
         add_name(alias, NameRef("party", party))
@@ -256,35 +288,16 @@ def build_lexicon(
     languages = {}
     for lang in langs:
         determiners = frozenset(t for t, _ in by_kind[(lang, "determiner")])
-
-        def cue_set(
-            kind: str,
-            *,
-            with_act: bool = False,
-            dets: frozenset[str] = determiners,
-            lang: str = lang,
-        ) -> CueSet:
-            found = CueSet(dets)
+        terms = CueSet(determiners)
+        for kind in CUE_KINDS[1:]:
             for term, act in by_kind[(lang, kind)]:
-                found.add(term, act if with_act else None)
-            return found
-
-        issues = CueSet(determiners)
+                terms.add(term, (kind, act or None))
         for term, payload in issue_rows[lang]:
-            issues.add(term, payload)
+            terms.add(term, ("issue", payload))
         languages[lang] = LanguageCues(
-            stance=cue_set("stance", with_act=True),
-            issues=issues,
-            negation=cue_set("negation", dets=frozenset()),
-            conditional=cue_set("conditional"),
-            reporting=cue_set("reporting"),
-            source=cue_set("source"),
-            agent=cue_set("agent"),
-            commentary=cue_set("commentary"),
-            clause_break=cue_set("clause_break"),
-            coordinator=cue_set("coordinator"),
+            terms=terms,
             prepositions=frozenset(t for t, _ in by_kind[(lang, "preposition")]),
             determiners=determiners,
             pronouns=frozenset(t for t, _ in by_kind[(lang, "pronoun")]),
         )
-    return Lexicon(version=version, names=names, languages=languages)
+    return Lexicon(version=version, names=dict(names), languages=languages)
