@@ -299,7 +299,6 @@ class _Sentence:
         """Who reports what the sentence says, the reporting verb when there is one, and the
         first clause the report covers ("X demands..., while Y insists that..." covers the
         second clause only)."""
-        toks = self.tokens
         for source in sources:
             k = source.end
             for _ in range(3):
