@@ -180,7 +180,7 @@ class _Sentence:
             gap = self.text[toks[k - 1].end : toks[k].start]
             self.comma_before[k] = "," in gap or ":" in gap
         self.clause = [0] * (n + 1)
-        breaks = {b.start for b in found["clause_break"]}
+        self.breaks = breaks = {k for b in found["clause_break"] for k in range(b.start, b.end)}
         current = 0
         for k in range(n + 1):
             if k in breaks:
@@ -205,21 +205,49 @@ class _Sentence:
             found["source"], found["reporting"]
         )
         self.coordinators = found["coordinator"]
+        self.subordinators = {k for m in found["subordinator"] for k in range(m.start, m.end)}
+        # A condition qualifies the nearest issue phrase of its clause: in "a new package of
+        # sanctions and a reassurance force once the fighting stops" only the force waits.
+        conditioned: set[int] = set()
+        for condition in conditions:
+            near = [m for m in chosen if self.clause[m.start] == self.clause[condition.start]]
+            if near:
+                nearest = min(
+                    near,
+                    key=lambda m: min(abs(m.start - condition.end), abs(condition.start - m.end)),
+                )
+                conditioned.add(nearest.start)
 
-        results = []
+        results: list[Suggestion] = []
         previous: Match | None = None
         previous_governing: list[Match] = []
+        last_governing: list[Match] = []
         for issue in chosen:
             clause = self.clause[issue.start]
             if previous is not None and self.clause[previous.start] != clause:
                 previous, previous_governing = None, []
             governing = self._governing(issue, previous, chosen)
+            refines = False
             if not governing and previous is not None and previous_governing:
                 joined = any(
                     previous.end <= c.start and c.end <= issue.start for c in self.coordinators
                 )
                 if joined:
                     governing = previous_governing
+                    # "a meeting ... at any time and without preconditions" says it more exactly.
+                    refines = previous.payload.issue == issue.payload.issue
+            # "ready to meet Zelensky, but only to sign an agreement": a clause with neither
+            # stance cue nor holder of its own narrows the stance of the clause before.
+            narrows = (
+                not governing
+                and bool(last_governing)
+                and self.clause[last_governing[0].start] < clause
+                and not any(
+                    self._usable(m) for m in self.mentions if self.clause[m.first] == clause
+                )
+            )
+            if narrows:
+                governing = last_governing
             spoken = False
             if (
                 not governing
@@ -232,18 +260,30 @@ class _Sentence:
             previous, previous_governing = issue, governing
             if not governing:
                 continue
-            main = self._suggest(issue, governing, spoken, has_condition=bool(conditions))
+            if not spoken:
+                last_governing = governing
+            condition = issue.start in conditioned
+            main = self._suggest(issue, governing, spoken, has_condition=condition)
+            if narrows or refines:
+                narrowed = {(s.party, s.issue) for s in main}
+                results = [s for s in results if (s.party, s.issue) not in narrowed]
             results.extend(main)
             # "a ceasefire proposed by Trump", "a ceasefire, which Moscow rejected": a stance cue
             # after the phrase, with a holder of its own.
             taken = {s.party for s in main}
+            following = [m.start for m in chosen if m.start >= issue.end]
+            upper = following[0] if following else len(self.tokens)
             for cue in self.stance:
-                if cue in governing or self.clause[cue.start] != clause or cue.start < issue.end:
+                if (
+                    cue in governing
+                    or self.clause[cue.start] != clause
+                    or not issue.end <= cue.start < upper
+                ):
                     continue
                 holder = self._relative_holder(issue, cue)
                 if holder is not None and holder.ref.party not in taken:
                     found = self._suggest(
-                        issue, [cue], False, has_condition=bool(conditions), holder=holder
+                        issue, [cue], False, has_condition=condition, holder=holder
                     )
                     results.extend(found)
                     taken |= {s.party for s in found}
@@ -331,7 +371,9 @@ class _Sentence:
                 and not self.hypothetical[m.first]
             ]
             if before:
-                return before[-1], verb, self.clause[verb.start]
+                # "Trump, who has threatened Russia with..., said": the subject opens the clause.
+                speaker = before[0] if self.comma_before[verb.start] else before[-1]
+                return speaker, verb, self.clause[verb.start]
             if after:
                 return after[0], verb, 0
         return None, None, 0
@@ -392,13 +434,33 @@ class _Sentence:
                 if verb.end <= m.first and m.last <= cue.start and self._usable(m)
             ]
             if said:
-                return said[-1], "reported subject"
+                return said[0], "reported subject"  # "X said [that] Y would...": Y
             if reporter is not None:
                 return reporter, "speaker"
         in_clause = [
             m for m in self.mentions if m.last <= cue.start and self.clause[m.first] == clause
         ]
         usable = [m for m in in_clause if self._usable(m)]
+        if usable:
+            # A subject opens its clause or follows "that": "..., repeating its demand that
+            # Kyiv withdraw" speaks for the subject of the sentence, not for "Ukraine" in
+            # "allowed Ukraine to rearm".
+            subjects = [m for m in usable if self._subject_like(m)]
+            if subjects:
+                return subjects[-1], "subject"
+        if (
+            reporter is not None
+            and reporter.last <= cue.start
+            and self.clause[reporter.first] == clause
+        ):
+            return reporter, "speaker"
+        earlier = [
+            m
+            for m in self.mentions
+            if m.last <= cue.start and self._usable(m) and self._subject_like(m)
+        ]
+        if earlier:
+            return earlier[-1], "subject"
         if usable:
             return usable[-1], "subject"
         for mention in self.mentions:
@@ -414,6 +476,28 @@ class _Sentence:
             return self.carried, "previous sentence"
         return None, ""
 
+    def _subject_like(self, mention: Mention) -> bool:
+        k = mention.first - 1
+        while True:
+            while k >= 0 and self.tokens[k].text in self.cues.determiners:
+                if k in self.subordinators:
+                    return True  # "that" is a determiner too
+                k -= 1
+            previous = next(
+                (m for m in self.mentions if m.last == k + 1 and m is not mention), None
+            )
+            if previous is None or self.comma_before[k + 1]:
+                break
+            k = previous.first - 1  # "Kremlin spokesman Dmitry Peskov": titles before names
+        return (
+            k < 0
+            or self.clause[k] != self.clause[mention.first]
+            or k in self.breaks
+            or self.comma_before[k + 1]
+            or k in self.subordinators
+            or any(c.start <= k < c.end for c in self.coordinators)
+        )
+
     def _relative_holder(self, issue: Match, cue: Match) -> Mention | None:
         for agent in self.agents:
             if cue.end <= agent.start <= cue.end + 1:
@@ -427,7 +511,13 @@ class _Sentence:
             for m in self.mentions
             if issue.end <= m.first and m.last <= cue.start and m.text[:1].isupper()
         ]
-        if between and self._usable(between[-1]):
+        # ... and right before it ("which Moscow rejected"), auxiliaries aside.
+        if (
+            between
+            and self._usable(between[-1])
+            and between[-1].last >= cue.start - 2
+            and not any(self.comma_before[k] for k in range(between[-1].last, cue.start + 1))
+        ):
             return between[-1]
         return None
 

@@ -136,6 +136,7 @@ CUE_KINDS = (
     "commentary",
     "clause_break",
     "coordinator",
+    "subordinator",
 )
 
 
