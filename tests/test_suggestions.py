@@ -344,3 +344,28 @@ def test_it_scores_pairs_values_and_attributions():
     assert (result["precision"], result["recall"]) == (0.333, 0.5)
     assert (result["value_exact"], result["value_within_one"]) == (0.0, 1.0)
     assert result["by_language"]["fr"]["fp"] == 1
+
+
+def test_it_reads_a_clause_that_narrows_the_stance_before_it(lexicon):
+    assert stances(
+        "Peskov said Putin was ready to meet Volodymyr Zelensky, but only to sign a final deal.",
+        lexicon,
+    ) == {("russia", "leaders_meeting", -1)}
+
+
+def test_it_finds_the_speaker_behind_an_apposition_and_a_pronoun(lexicon):
+    found = only(
+        "Donald Trump, who has threatened Russia before, said he would impose secondary "
+        "tariffs on buyers of Russian oil.",
+        lexicon,
+    )
+    assert (found.party, found.value, found.attribution, found.speaker) == (
+        "us",
+        2,
+        "own",
+        "donald-trump",
+    )
+    text = (
+        "Volodymyr Zelensky a parlé mardi. « Nous ne donnerons pas notre terre », a-t-il déclaré."
+    )
+    assert stances(text, lexicon, lang="fr") == {("ukraine", "donbas", 2)}

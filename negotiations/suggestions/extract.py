@@ -306,7 +306,8 @@ class _Sentence:
         counts: dict[int, int] = {}
         negated_issues: set[int] = set()
         for negation in negations:
-            if any(i.start <= negation.start < i.end for i in issues):
+            word = self.tokens[negation.start].text
+            if any(i.start <= negation.start < i.end and word in i.term.split() for i in issues):
                 continue  # "no territorial concessions" is a phrase of its own
             target = None
             for idx, cue in enumerate(self.stance):
@@ -376,7 +377,18 @@ class _Sentence:
                 return speaker, verb, self.clause[verb.start]
             if after:
                 return after[0], verb, 0
+        # "« ... », a-t-il déclaré", "he said": the one the sentence before spoke of.
+        if self.carried is not None:
+            for verb in verbs:
+                near = self.tokens[max(0, verb.start - 2) : verb.end + 2]
+                if any(self._is_pronoun(t) for t in near) and not self.hypothetical[verb.start]:
+                    return self.carried, verb, 0
         return None, None, 0
+
+    def _is_pronoun(self, token: Token) -> bool:
+        return (
+            token.text in self.cues.pronouns or token.text.rpartition("-")[2] in self.cues.pronouns
+        )
 
     def _governing(self, issue: Match, previous: Match | None, ordered: list[Match]) -> list[Match]:
         """The stance cues that bear on an issue phrase, in order."""
@@ -471,8 +483,7 @@ class _Sentence:
             return earlier[-1], "subject"
         if reporter is not None:
             return reporter, "speaker"
-        opening = {t.text for t in self.tokens[:3]}
-        if self.carried is not None and opening & self.cues.pronouns:
+        if self.carried is not None and any(self._is_pronoun(t) for t in self.tokens[:3]):
             return self.carried, "previous sentence"
         return None, ""
 
