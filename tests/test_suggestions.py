@@ -369,3 +369,26 @@ def test_it_finds_the_speaker_behind_an_apposition_and_a_pronoun(lexicon):
         "Volodymyr Zelensky a parlé mardi. « Nous ne donnerons pas notre terre », a-t-il déclaré."
     )
     assert stances(text, lexicon, lang="fr") == {("ukraine", "donbas", 2)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Владимир Путин потребовал вывода украинских войск из Донбасса.",
+            ("russia", "donbas", -2),
+        ),
+        ("Зеленский отверг любые территориальные уступки.", ("ukraine", "donbas", 2)),
+        ("Дональд Трамп пригрозил новыми санкциями против России.", ("us", "sanctions", 1)),
+        (
+            "Президент Росії Володимир Путін вимагає нейтралітету України.",
+            ("russia", "security_guarantees", -2),
+        ),
+        (
+            "Selenskyj lehnte am Dienstag jeden Gebietstausch mit Russland ab.",
+            ("ukraine", "donbas", 2),
+        ),
+    ],
+)
+def test_it_reads_russian_ukrainian_and_german(lexicon, text, expected):
+    assert stances(text, lexicon) == {expected}

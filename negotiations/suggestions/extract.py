@@ -193,7 +193,24 @@ class _Sentence:
             while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
                 self.hypothetical[k] = True
                 k += 1
-        self.stance = [s for s in self.stance if not self.hypothetical[s.start]]
+        # One cue per stretch of words: "agree" inside "agree to" is not a second stance.
+        self.stance = [
+            s
+            for s in self.stance
+            if not self.hypothetical[s.start]
+            and not any(
+                o is not s
+                and o.start <= s.start
+                and s.end <= o.end
+                and o.end - o.start > s.end - s.start
+                for o in self.stance
+            )
+        ]
+        self.stance = [
+            s
+            for i, s in enumerate(self.stance)
+            if all((o.start, o.end) != (s.start, s.end) for o in self.stance[:i])
+        ]
         chosen = self._choose(m for m in issues if not self.hypothetical[m.start])
         for mention in self.mentions:
             # "Zelensky's legitimacy": the party is what the phrase is about, not its holder.
@@ -319,12 +336,7 @@ class _Sentence:
                     for idx, cue in enumerate(self.stance)
                     if negation.end <= cue.start < negation.end + 4
                 ]
-                behind = [
-                    idx
-                    for idx, cue in enumerate(self.stance)
-                    if negation.start - 3 <= cue.end <= negation.start
-                ]
-                target = ahead[0] if ahead else (behind[-1] if behind else None)
+                target = ahead[0] if ahead else None
             if target is not None:
                 counts[target] = counts.get(target, 0) + 1
                 continue
@@ -565,7 +577,12 @@ class _Sentence:
         term: IssueTerm = issue.payload
         polarity = self._polarity(issue, governing)
         value = term.value if polarity > 0 else term.opposed_value
-        conditional = has_condition and term.conditional_value is not None and polarity > 0
+        # A threat is a condition of its own: "threatened new sanctions" is an ultimatum (+1).
+        nearest = [cue for cue in governing if cue.start < issue.end]
+        threat = bool(nearest) and nearest[-1].payload == "threaten"
+        conditional = (
+            (has_condition or threat) and term.conditional_value is not None and polarity > 0
+        )
         if conditional:
             value = term.conditional_value
         if value is None:
@@ -609,6 +626,10 @@ class _Sentence:
         confidence = 0.55
         confidence += 0.15 if holder.ref.kind in ("actor", "office") else 0.0
         confidence += 0.1 if len(issue.term.split()) > 1 else 0.0
+        # Between two phrases of one sentence, the longer one says more exactly where it stands.
+        confidence += min(0.1, 0.01 * (issue.end - issue.start))
+        # A stance cue that is only a word of the phrase ("a meeting between...") says less.
+        confidence -= 0.1 if all(_inside(c, issue) for c in governing) and not spoken else 0.0
         confidence += 0.05 if how in ("subject", "agent", "reported subject") else 0.0
         confidence -= 0.15 if how == "previous sentence" else 0.0
         confidence -= 0.1 if spoken else 0.0
