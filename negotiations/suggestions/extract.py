@@ -181,6 +181,8 @@ class _Sentence:
             self.comma_before[k] = "," in gap or ":" in gap
         self.clause = [0] * (n + 1)
         self.breaks = breaks = {k for b in found["clause_break"] for k in range(b.start, b.end)}
+        # ", and Ukrainian officials say...": after a comma, "and" opens a clause of its own.
+        breaks |= {c.start for c in found["coordinator"] if self.comma_before[c.start]}
         current = 0
         for k in range(n + 1):
             if k in breaks:
