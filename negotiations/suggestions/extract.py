@@ -172,52 +172,16 @@ class _Sentence:
         issues = found["issue"]
         if not issues or found["commentary"]:
             return []
-        n = len(toks)
-        self.stance = found["stance"]
         self.agents = found["agent"]
-        self.comma_before = [False] * (n + 1)
-        for k in range(1, n):
-            gap = self.text[toks[k - 1].end : toks[k].start]
-            self.comma_before[k] = "," in gap or ":" in gap
-        self.clause = [0] * (n + 1)
-        self.breaks = breaks = {k for b in found["clause_break"] for k in range(b.start, b.end)}
-        # ", and Ukrainian officials say...": after a comma, "and" opens a clause of its own.
-        breaks |= {c.start for c in found["coordinator"] if self.comma_before[c.start]}
-        current = 0
-        for k in range(n + 1):
-            if k in breaks:
-                current += 1
-            self.clause[k] = current
-        self.hypothetical = [False] * (n + 1)
         conditions = found["conditional"]
-        for condition in conditions:
-            k = condition.start
-            while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
-                self.hypothetical[k] = True
-                k += 1
-        # One cue per stretch of words: "agree" inside "agree to" is not a second stance.
-        self.stance = [
-            s
-            for s in self.stance
-            if not self.hypothetical[s.start]
-            and not any(
-                o is not s
-                and o.start <= s.start
-                and s.end <= o.end
-                and o.end - o.start > s.end - s.start
-                for o in self.stance
-            )
-        ]
-        self.stance = [
-            s
-            for i, s in enumerate(self.stance)
-            if all((o.start, o.end) != (s.start, s.end) for o in self.stance[:i])
-        ]
+        self._layout(found)
+        self.stance = _widest(s for s in found["stance"] if not self.hypothetical[s.start])
+
         chosen = self._choose(m for m in issues if not self.hypothetical[m.start])
         for mention in self.mentions:
             # "Zelensky's legitimacy": the party is what the phrase is about, not its holder.
             k = mention.last
-            possessive = k < n and toks[k].text == "s"
+            possessive = k < len(toks) and toks[k].text == "s"
             mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
         self.negated, self.issue_negated = self._negations(chosen, found["negation"])
         self.reporter, self.reporting, self.reporter_scope = self._reporter(
@@ -307,6 +271,31 @@ class _Sentence:
                     results.extend(found)
                     taken |= {s.party for s in found}
         return results
+
+    def _layout(self, found: dict[str, list[Match]]) -> None:
+        """Commas, clauses (split at clause breaks) and the stretches a condition makes only
+        hypothetical ("If Russia accepted a ceasefire, ...": up to the comma)."""
+        toks = self.tokens
+        n = len(toks)
+        self.comma_before = [False] * (n + 1)
+        for k in range(1, n):
+            gap = self.text[toks[k - 1].end : toks[k].start]
+            self.comma_before[k] = "," in gap or ":" in gap
+        self.clause = [0] * (n + 1)
+        self.breaks = breaks = {k for b in found["clause_break"] for k in range(b.start, b.end)}
+        # ", and Ukrainian officials say...": after a comma, "and" opens a clause of its own.
+        breaks |= {c.start for c in found["coordinator"] if self.comma_before[c.start]}
+        current = 0
+        for k in range(n + 1):
+            if k in breaks:
+                current += 1
+            self.clause[k] = current
+        self.hypothetical = [False] * (n + 1)
+        for condition in found["conditional"]:
+            k = condition.start
+            while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
+                self.hypothetical[k] = True
+                k += 1
 
     def _choose(self, issues) -> list[Match]:
         """Issue phrases that do not overlap, the longest first: "the threat of new sanctions"
@@ -674,3 +663,12 @@ class _Sentence:
 
 def _inside(cue: Match, issue: Match) -> bool:
     return issue.start <= cue.start and cue.end <= issue.end
+
+
+def _widest(matches) -> list[Match]:
+    """One cue per stretch of words: "agree" inside "agree to" is not a second stance."""
+    kept: list[Match] = []
+    for match in sorted(matches, key=lambda m: (m.start - m.end, m.start)):
+        if not any(k.start <= match.start and match.end <= k.end for k in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: (m.start, m.end))
