@@ -323,6 +323,7 @@ class CueKind(models.TextChoices):
     CLAUSE_BREAK = "clause_break", "Clause break (a new holder may start after it)"
     COORDINATOR = "coordinator", "Coordinator (and, or: joins two positions under one stance)"
     SUBORDINATOR = "subordinator", "Subordinator (that, que: the holder named after it speaks)"
+    OBLIGATION = "obligation", "Obligation (should, must: what the speaker wants another to do)"
     PREPOSITION = "preposition", "Preposition (a party named right after it is not the holder)"
     DETERMINER = "determiner", "Determiner (dropped in front of party and office aliases)"
 

@@ -392,3 +392,16 @@ def test_it_finds_the_speaker_behind_an_apposition_and_a_pronoun(lexicon):
 )
 def test_it_reads_russian_ukrainian_and_german(lexicon, text, expected):
     assert stances(text, lexicon) == {expected}
+
+
+def test_it_gives_what_one_party_says_another_should_do_to_the_speaker(lexicon):
+    found = extract_suggestions(
+        text="Trump said Ukraine should give up some territory, a position Kyiv rejected.",
+        lexicon=lexicon,
+        lang="en",
+        published=date(2025, 8, 20),
+    )
+    assert {(s.party, s.issue, s.value, s.attribution) for s in found} == {
+        ("us", "donbas", -1, "own"),
+        ("ukraine", "donbas", 2, "own"),
+    }

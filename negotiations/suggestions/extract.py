@@ -173,6 +173,7 @@ class _Sentence:
         if not issues or found["commentary"]:
             return []
         self.agents = found["agent"]
+        self.obligations = {m.start for m in found["obligation"]}
         conditions = found["conditional"]
         self._layout(found)
         self.stance = _widest(s for s in found["stance"] if not self.hypothetical[s.start])
@@ -403,7 +404,13 @@ class _Sentence:
             return before
         following = [m.start for m in ordered if m.start >= issue.end]
         upper = following[0] if following else len(self.tokens)
-        return before + [s for s in in_clause if issue.end <= s.start < upper]
+        # A cue after the phrase with a subject of its own ("..., a position Kyiv rejected")
+        # is that subject's stance, not a second word on this one.
+        return before + [
+            s
+            for s in in_clause
+            if issue.end <= s.start < upper and self._relative_holder(issue, s) is None
+        ]
 
     def _polarity(self, issue: Match, governing: list[Match]) -> int:
         polarity = -1 if issue.start in self.issue_negated else 1
@@ -587,6 +594,16 @@ class _Sentence:
                     break
         if holder is None:
             return []
+        # "Ukraine should give up territory, Trump said": what one party says another must do
+        # is the speaker's stance.
+        reporter = self._reporter_for(cue)
+        if (
+            reporter is not None
+            and holder is not reporter
+            and reporter.ref.party != holder.ref.party
+            and any(holder.last <= k < cue.start for k in self.obligations)
+        ):
+            holder, how = reporter, "prescribes"
         self.subject = holder
         return [
             self._statement(issue, term, value, governing, cue, one, how, spoken, conditional)
@@ -606,7 +623,8 @@ class _Sentence:
         conditional: bool,
     ) -> Suggestion:
         on = self.published
-        reporter = self._reporter_for(cue)
+        # "..., a position that Kyiv rejected": the writer tells what Kyiv did.
+        reporter = self._reporter_for(cue) if how != "relative clause" else None
         if reporter is not None and reporter.ref.party != holder.ref.party:
             attribution, reported_by = "reported", reporter.ref.party
             speaker = reporter.ref.actor_on(on)

@@ -137,6 +137,7 @@ CUE_KINDS = (
     "clause_break",
     "coordinator",
     "subordinator",
+    "obligation",
 )
 
 
