@@ -50,6 +50,7 @@ class Mention:
     last: int = 0  # index after its last token
     is_object: bool = False  # named right after a preposition: "talks with Putin"
     is_topic: bool = False  # named as what an issue phrase is about: "Zelensky's legitimacy"
+    is_agent: bool = False  # named after "by"/"par": who did it, not the clause's subject
 
 
 def find_mentions(*, text: str, lexicon: Lexicon) -> list[Mention]:
@@ -184,6 +185,18 @@ class _Sentence:
             k = mention.last
             possessive = k < len(toks) and toks[k].text == "s"
             mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
+        agent_ends = {self._skip_forward(a.end) for a in self.agents}
+        coordinator_ends = {self._skip_forward(c.end) for c in found["coordinator"]}
+        for mention in self.mentions:
+            mention.is_agent = mention.first in agent_ends
+            # "entre Vladimir Poutine et Volodymyr Zelensky": both are objects.
+            before = self._skip_back(mention.first - 1)
+            joined = next(
+                (m for m in self.mentions if m.last <= before and m.last >= before - 1), None
+            )
+            if mention.first in coordinator_ends and joined is not None and joined.is_object:
+                mention.is_object = True
+        self.verbs = found["reporting"]
         self.negated, self.issue_negated = self._negations(chosen, found["negation"])
         self.reporter, self.reporting, self.reporter_scope = self._reporter(
             found["source"], found["reporting"]
@@ -202,7 +215,8 @@ class _Sentence:
                 )
                 conditioned.add(nearest.start)
 
-        results: list[Suggestion] = []
+        # (suggestion, where its phrase starts, whether it rests on a cue of its own)
+        results: list[tuple[Suggestion, int, bool]] = []
         previous: Match | None = None
         previous_governing: list[Match] = []
         last_governing: list[Match] = []
@@ -250,8 +264,9 @@ class _Sentence:
             main = self._suggest(issue, governing, spoken, has_condition=condition)
             if narrows or refines:
                 narrowed = {(s.party, s.issue) for s in main}
-                results = [s for s in results if (s.party, s.issue) not in narrowed]
-            results.extend(main)
+                results = [r for r in results if (r[0].party, r[0].issue) not in narrowed]
+            own_cue = not spoken and any(not _inside(c, issue) for c in governing)
+            results.extend((s, issue.start, own_cue) for s in main)
             # "a ceasefire proposed by Trump", "a ceasefire, which Moscow rejected": a stance cue
             # after the phrase, with a holder of its own.
             taken = {s.party for s in main}
@@ -269,9 +284,19 @@ class _Sentence:
                     found = self._suggest(
                         issue, [cue], False, has_condition=condition, holder=holder
                     )
-                    results.extend(found)
+                    results.extend((s, issue.start, True) for s in found)
                     taken |= {s.party for s in found}
-        return results
+        # "a meeting between Putin and Zelensky was possible only at the final stage": a phrase
+        # that only names the topic gives way to a later one that says where the party stands.
+        return [
+            s
+            for s, start, own_cue in results
+            if own_cue
+            or not any(
+                (o.party, o.issue) == (s.party, s.issue) and o.value != s.value and later > start
+                for o, later, _ in results
+            )
+        ]
 
     def _layout(self, found: dict[str, list[Match]]) -> None:
         """Commas, clauses (split at clause breaks) and the stretches a condition makes only
@@ -314,6 +339,7 @@ class _Sentence:
         phrases (by start) a negation bears on directly ("can never join NATO")."""
         counts: dict[int, int] = {}
         negated_issues: set[int] = set()
+        pending: Match | None = None  # "aucun accord ... sans la reconnaissance": two cancel
         for negation in negations:
             word = self.tokens[negation.start].text
             if any(i.start <= negation.start < i.end and word in i.term.split() for i in issues):
@@ -323,19 +349,33 @@ class _Sentence:
                 if cue.end == negation.start:
                     target = idx  # French: "n'accepte pas"
             if target is None:
+                # "ne renoncerait à aucun de ses territoires": a negation inside a phrase bears
+                # on the phrase's own verb.
+                around = next((i for i in issues if i.start <= negation.start < i.end), None)
+                inside = [
+                    idx
+                    for idx, cue in enumerate(self.stance)
+                    if around is not None and _inside(cue, around) and cue.end <= negation.start
+                ]
+                target = inside[-1] if inside else None
+            if target is None:
                 ahead = [
                     idx
                     for idx, cue in enumerate(self.stance)
                     if negation.end <= cue.start < negation.end + 4
                 ]
                 target = ahead[0] if ahead else None
+            if pending is not None and self.clause[pending.start] == self.clause[negation.start]:
+                pending = None
+                continue
             if target is not None:
                 counts[target] = counts.get(target, 0) + 1
                 continue
-            for issue in issues:
-                if negation.end <= issue.start <= negation.end + 2:
-                    negated_issues ^= {issue.start}
-                    break
+            bearing = next((i for i in issues if negation.end <= i.start <= negation.end + 2), None)
+            if bearing is not None:
+                negated_issues ^= {bearing.start}
+            else:
+                pending = negation
         return counts, negated_issues
 
     def _reporter(
@@ -398,6 +438,17 @@ class _Sentence:
         """The stance cues that bear on an issue phrase, in order."""
         clause = self.clause[issue.start]
         lower = previous.end if previous is not None else 0
+        # "a dénoncé des exigences inacceptables et rappelé que l'Ukraine ne renoncerait...":
+        # what was said starts after the verb that says it.
+        lower = max(
+            [lower]
+            + [
+                v.end
+                for v in self.verbs
+                if v.end <= issue.start
+                and (v.end in self.subordinators or v.end + 1 in self.subordinators)
+            ]
+        )
         in_clause = [s for s in self.stance if self.clause[s.start] == clause]
         before = [s for s in in_clause if lower <= s.start < issue.end]
         if any(not _inside(s, issue) for s in before):
@@ -426,6 +477,7 @@ class _Sentence:
         return (
             not mention.is_object
             and not mention.is_topic
+            and not mention.is_agent
             and mention is not self.reporter
             and not self.hypothetical[mention.first]
         )
@@ -523,7 +575,7 @@ class _Sentence:
         for agent in self.agents:
             if cue.end <= agent.start <= cue.end + 1:
                 mention = self._mention_at(agent.end)
-                if mention is not None and self._usable(mention):
+                if mention is not None and mention is not self.reporter:
                     return mention
         # A named subject between the phrase and the cue; a lower-case adjective right after the
         # phrase qualifies the phrase ("un changement de régime ukrainien") and holds nothing.
