@@ -60,7 +60,8 @@ def sentence_spans(*, text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if "\n" not in match.group() and _ABBREVIATION.search(text, 0, match.start()):
+        before = max(0, match.start() - 8)  # initials and titles are short: look back a little
+        if "\n" not in match.group() and _ABBREVIATION.search(text, before, match.start()):
             continue
         spans.append((start, match.start()))
         start = match.end()
