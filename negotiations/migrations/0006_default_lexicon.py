@@ -1,5 +1,6 @@
 """The stance suggester's default lexicon (v1): stance, negation, conditional, reporting and
-commentary cues, and the issue cues that name a stop on each issue's scale, per language.
+commentary cues, the issue cues that name a stop on each issue's scale, per language, and a few
+more party aliases (adjectives) that news sentences use as subjects.
 
 Frozen in lexicon_v1.json beside this file, like the codebook; admins edit it in the admin
 afterwards. Admins may change it; analysts and editors may read it.
@@ -44,6 +45,21 @@ def install(apps, schema_editor):
         for term, value, opposed, conditional in rows
     ]
     IssueCue.objects.bulk_create(issue_cues, ignore_conflicts=True)
+    # Adjectives that name a party as the subject of news sentences ("European officials
+    # said..."), beside the codebook's aliases.
+    Party = apps.get_model("negotiations", "Party")
+    PartyAlias = apps.get_model("negotiations", "PartyAlias")
+    parties = {party.slug: party for party in Party.objects.all()}
+    PartyAlias.objects.bulk_create(
+        [
+            PartyAlias(party=parties[slug], alias=alias, lang=lang)
+            for slug, langs in lexicon.get("party_aliases", {}).items()
+            if slug in parties
+            for lang, aliases in langs.items()
+            for alias in aliases
+        ],
+        ignore_conflicts=True,
+    )
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True

@@ -134,6 +134,7 @@ class _Sentence:
         self.published = published
         self.carried = carried
         self.subject: Mention | None = None
+        self.inside_phrase: Match | None = None  # names inside it may not hold the stance
         self._place_mentions()
 
     # -- reading --------------------------------------------------------------------------
@@ -474,8 +475,10 @@ class _Sentence:
         return polarity
 
     def _usable(self, mention: Mention) -> bool:
+        phrase = self.inside_phrase
         return (
-            not mention.is_object
+            not (phrase is not None and phrase.start <= mention.first < phrase.end)
+            and not mention.is_object
             and not mention.is_topic
             and not mention.is_agent
             and mention is not self.reporter
@@ -638,12 +641,17 @@ class _Sentence:
         if value is None:
             return []
         cue, how = governing[0], "relative clause"
-        if holder is None:
+        # A name inside the phrase ("European troops") holds it only when no other does
+        # ("Putin is ready to meet Zelensky").
+        for self.inside_phrase in (issue, None):
+            if holder is not None:
+                break
             for candidate in governing:
                 holder, how = self._holder(candidate)
                 if holder is not None:
                     cue = candidate
                     break
+        self.inside_phrase = None
         if holder is None:
             return []
         # "Ukraine should give up territory, Trump said": what one party says another must do
