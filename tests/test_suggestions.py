@@ -106,6 +106,12 @@ def test_it_turns_a_threat_under_a_condition_into_an_ultimatum(lexicon):
     ) == {("us", "sanctions", 1)}
 
 
+def test_it_reads_the_condition_of_a_threat_as_an_ultimatum(lexicon):
+    assert stances(
+        "Trump threatened new sanctions if there is no ceasefire within two weeks.", lexicon
+    ) == {("us", "sanctions", 1), ("us", "ceasefire", 1)}
+
+
 def test_it_takes_nothing_from_a_clause_that_is_only_hypothetical(lexicon):
     assert (
         stances("If Russia accepted a ceasefire, talks could resume in Geneva.", lexicon) == set()

@@ -287,6 +287,7 @@ class _Sentence:
                     )
                     results.extend((s, issue.start, True) for s in found)
                     taken |= {s.party for s in found}
+        results.extend((s, len(self.tokens), True) for s in self._ultimatums(issues))
         # "a meeting between Putin and Zelensky was possible only at the final stage": a phrase
         # that only names the topic gives way to a later one that says where the party stands.
         return [
@@ -298,6 +299,39 @@ class _Sentence:
                 for o, later, _ in results
             )
         ]
+
+    def _ultimatums(self, issues: list[Match]) -> list[Suggestion]:
+        """ "Sanctions if there is no ceasefire within two weeks": who threatens demands what the
+        condition names, as an ultimatum (the phrase's conditional value)."""
+        threats = [s for s in self.stance if s.payload == "threaten"]
+        if not threats:
+            return []
+        holder, how = self._holder(threats[0])
+        if holder is None:
+            return []
+        found = []
+        conditioned = (
+            m
+            for m in issues
+            if self.hypothetical[m.start] and m.payload.conditional_value is not None
+        )
+        for issue in self._choose(conditioned):
+            term: IssueTerm = issue.payload
+            if term.conditional_value is not None:
+                found.append(
+                    self._statement(
+                        issue,
+                        term,
+                        term.conditional_value,
+                        threats,
+                        threats[0],
+                        holder,
+                        how,
+                        False,
+                        True,
+                    )
+                )
+        return found
 
     def _layout(self, found: dict[str, list[Match]]) -> None:
         """Commas, clauses (split at clause breaks) and the stretches a condition makes only
