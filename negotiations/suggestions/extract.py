@@ -181,22 +181,7 @@ class _Sentence:
         self.stance = _widest(s for s in found["stance"] if not self.hypothetical[s.start])
 
         chosen = self._choose(m for m in issues if not self.hypothetical[m.start])
-        for mention in self.mentions:
-            # "Zelensky's legitimacy": the party is what the phrase is about, not its holder.
-            k = mention.last
-            possessive = k < len(toks) and toks[k].text == "s"
-            mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
-        agent_ends = {self._skip_forward(a.end) for a in self.agents}
-        coordinator_ends = {self._skip_forward(c.end) for c in found["coordinator"]}
-        for mention in self.mentions:
-            mention.is_agent = mention.first in agent_ends
-            # "entre Vladimir Poutine et Volodymyr Zelensky": both are objects.
-            before = self._skip_back(mention.first - 1)
-            joined = next(
-                (m for m in self.mentions if m.last <= before and m.last >= before - 1), None
-            )
-            if mention.first in coordinator_ends and joined is not None and joined.is_object:
-                mention.is_object = True
+        self._mark_mentions(chosen, found["coordinator"])
         self.verbs = found["reporting"]
         self.negated, self.issue_negated = self._negations(chosen, found["negation"])
         self.reporter, self.reporting, self.reporter_scope = self._reporter(
@@ -204,17 +189,7 @@ class _Sentence:
         )
         self.coordinators = found["coordinator"]
         self.subordinators = {k for m in found["subordinator"] for k in range(m.start, m.end)}
-        # A condition qualifies the nearest issue phrase of its clause: in "a new package of
-        # sanctions and a reassurance force once the fighting stops" only the force waits.
-        conditioned: set[int] = set()
-        for condition in conditions:
-            near = [m for m in chosen if self.clause[m.start] == self.clause[condition.start]]
-            if near:
-                nearest = min(
-                    near,
-                    key=lambda m: min(abs(m.start - condition.end), abs(condition.start - m.end)),
-                )
-                conditioned.add(nearest.start)
+        conditioned = self._conditioned(chosen, conditions)
 
         # (suggestion, where its phrase starts, whether it rests on a cue of its own)
         results: list[tuple[Suggestion, int, bool]] = []
@@ -282,11 +257,11 @@ class _Sentence:
                     continue
                 holder = self._relative_holder(issue, cue)
                 if holder is not None and holder.ref.party not in taken:
-                    found = self._suggest(
+                    extra = self._suggest(
                         issue, [cue], False, has_condition=condition, holder=holder
                     )
-                    results.extend((s, issue.start, True) for s in found)
-                    taken |= {s.party for s in found}
+                    results.extend((s, issue.start, True) for s in extra)
+                    taken |= {s.party for s in extra}
         results.extend((s, len(self.tokens), True) for s in self._ultimatums(issues))
         # "a meeting between Putin and Zelensky was possible only at the final stage": a phrase
         # that only names the topic gives way to a later one that says where the party stands.
@@ -299,6 +274,37 @@ class _Sentence:
                 for o, later, _ in results
             )
         ]
+
+    def _mark_mentions(self, chosen: list[Match], coordinators: list[Match]) -> None:
+        agent_ends = {self._skip_forward(a.end) for a in self.agents}
+        coordinator_ends = {self._skip_forward(c.end) for c in coordinators}
+        toks = self.tokens
+        for mention in self.mentions:
+            # "Zelensky's legitimacy": the party is what the phrase is about, not its holder.
+            k = mention.last
+            possessive = k < len(toks) and toks[k].text == "s"
+            mention.is_topic = possessive and any(m.start == k + 1 for m in chosen)
+            mention.is_agent = mention.first in agent_ends
+            # "entre Vladimir Poutine et Volodymyr Zelensky": both are objects.
+            before = self._skip_back(mention.first - 1)
+            joined = next((m for m in self.mentions if before - 1 <= m.last <= before), None)
+            if mention.first in coordinator_ends and joined is not None and joined.is_object:
+                mention.is_object = True
+
+    def _conditioned(self, chosen: list[Match], conditions: list[Match]) -> set[int]:
+        """Where the phrases a condition qualifies start: the nearest of its clause. In "a new
+        package of sanctions and a reassurance force once the fighting stops" only the force
+        waits."""
+        conditioned: set[int] = set()
+        for condition in conditions:
+            near = [m for m in chosen if self.clause[m.start] == self.clause[condition.start]]
+            if near:
+                nearest = min(
+                    near,
+                    key=lambda m: min(abs(m.start - condition.end), abs(condition.start - m.end)),
+                )
+                conditioned.add(nearest.start)
+        return conditioned
 
     def _ultimatums(self, issues: list[Match]) -> list[Suggestion]:
         """ "Sanctions if there is no ceasefire within two weeks": who threatens demands what the

@@ -65,9 +65,6 @@ class CueSet:
         else:
             self._by_first[words[0]].append(entry)
 
-    def __bool__(self) -> bool:
-        return bool(self._by_first or self._by_prefix)
-
     def _candidates(self, token: Token):
         seen = set()
         keys = {token.text, token.lemma}
