@@ -324,6 +324,7 @@ class CueKind(models.TextChoices):
     COORDINATOR = "coordinator", "Coordinator (and, or: joins two positions under one stance)"
     SUBORDINATOR = "subordinator", "Subordinator (that, que: the holder named after it speaks)"
     OBLIGATION = "obligation", "Obligation (should, must: what the speaker wants another to do)"
+    AUXILIARY = "auxiliary", "Auxiliary (has, a, hat: stands between a subject and its verb)"
     PREPOSITION = "preposition", "Preposition (a party named right after it is not the holder)"
     DETERMINER = "determiner", "Determiner (dropped in front of party and office aliases)"
 

@@ -176,6 +176,7 @@ class _Sentence:
             return []
         self.agents = found["agent"]
         self.obligations = {m.start for m in found["obligation"]}
+        self.auxiliaries = {k for m in found["auxiliary"] for k in range(m.start, m.end)}
         conditions = found["conditional"]
         self._layout(found)
         self.stance = _widest(s for s in found["stance"] if not self.hypothetical[s.start])
@@ -383,8 +384,11 @@ class _Sentence:
         pending: Match | None = None  # "aucun accord ... sans la reconnaissance": two cancel
         for negation in negations:
             word = self.tokens[negation.start].text
-            if any(i.start <= negation.start < i.end and word in i.term.split() for i in issues):
-                continue  # "no territorial concessions" is a phrase of its own
+            if any(
+                i.start <= negation.start < i.end and word in i.term.split()
+                for i in (*issues, *self.stance)
+            ):
+                continue  # "no territorial concessions", "no question of" are phrases of their own
             target = None
             for idx, cue in enumerate(self.stance):
                 if cue.end == negation.start:
@@ -456,10 +460,18 @@ class _Sentence:
                 and not m.is_topic
                 and not self.hypothetical[m.first]
             ]
-            if before:
-                # "Trump, who has threatened Russia with..., said": the subject opens the clause.
-                speaker = before[0] if self.comma_before[verb.start] else before[-1]
-                return speaker, verb, self.clause[verb.start]
+            segment = max((k for k in range(verb.start + 1) if self.comma_before[k]), default=0)
+            in_segment = [m for m in before if m.first >= segment]
+            # "Trump, who has threatened Russia, said", "Lavrov, a affirmé": only auxiliaries
+            # between the comma and the verb.
+            apposition = all(k in self.auxiliaries for k in range(segment, verb.start))
+            if in_segment:
+                return in_segment[-1], verb, self.clause[verb.start]
+            # "..., officials said": someone unnamed reports; the names before are not it. But
+            # "European leaders, meeting in Copenhagen, agreed to ... and said" is their subject.
+            unnamed = not apposition and segment > 0 and verb.start - segment <= 3
+            if before and not unnamed:
+                return before[0], verb, self.clause[verb.start]
             if after:
                 return after[0], verb, 0
         # "« ... », a-t-il déclaré", "he said": the one the sentence before spoke of.
@@ -467,7 +479,13 @@ class _Sentence:
             for verb in verbs:
                 near = self.tokens[max(0, verb.start - 2) : verb.end + 2]
                 if any(self._is_pronoun(t) for t in near) and not self.hypothetical[verb.start]:
-                    return self.carried, verb, 0
+                    # "Zelensky, for his part, has said he...": the subject of this sentence.
+                    own = [
+                        m
+                        for m in self.mentions
+                        if m.last <= verb.start and not m.is_object and not m.is_topic
+                    ]
+                    return (own[0] if own else self.carried), verb, 0
         return None, None, 0
 
     def _is_pronoun(self, token: Token) -> bool:

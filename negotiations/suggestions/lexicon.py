@@ -135,6 +135,7 @@ CUE_KINDS = (
     "coordinator",
     "subordinator",
     "obligation",
+    "auxiliary",
 )
 
 
