@@ -146,7 +146,7 @@ def test_it_holds_the_party_that_takes_the_stance_not_the_one_it_is_about(lexico
 def test_it_finds_parties_under_inflected_and_possessive_names(lexicon):
     text = (
         "Les exigences du Kremlin. Zelensky's plan. Заявление Путина из Москвы. "
-        "Der Kremlsprecher. Les Américains."
+        "По словам Дмитрия Пескова и Зеленского. Der Kremlsprecher. Les Américains."
     )
     found = [(m.text, m.ref.party) for m in find_mentions(text=text, lexicon=lexicon)]
     assert found == [
@@ -154,6 +154,8 @@ def test_it_finds_parties_under_inflected_and_possessive_names(lexicon):
         ("Zelensky's", "ukraine"),
         ("Путина", "russia"),
         ("Москвы", "russia"),
+        ("Дмитрия Пескова", "russia"),
+        ("Зеленского", "ukraine"),
         ("Kremlsprecher", "russia"),
         ("Américains", "us"),
     ]

@@ -434,7 +434,7 @@ class _Sentence:
             for _ in range(3):
                 mention = self._mention_at(k)
                 if mention is not None:
-                    return mention, None, 0
+                    return mention, source, 0
                 k = self._skip_forward(k) + 1
         for verb in verbs:
             if self.hypothetical[verb.start]:
@@ -689,8 +689,12 @@ class _Sentence:
         polarity = self._polarity(issue, governing)
         value = term.value if polarity > 0 else term.opposed_value
         # A threat is a condition of its own: "threatened new sanctions" is an ultimatum (+1).
-        nearest = [cue for cue in governing if cue.start < issue.end]
-        threat = bool(nearest) and nearest[-1].payload == "threaten"
+        threat = any(
+            cue.payload == "threaten"
+            and cue.start < issue.end
+            and not any(self.comma_before[k] for k in range(cue.end, issue.start + 1))
+            for cue in governing
+        )
         conditional = (
             (has_condition or threat) and term.conditional_value is not None and polarity > 0
         )

@@ -227,14 +227,23 @@ def alias_pattern(alias: str, determiners: Iterable[str]) -> tuple[re.Pattern[st
     if acronym:
         suffix = ""
     elif _CYRILLIC.search(last):
-        if last[-1].lower() in _SOFT_ENDINGS and len(last) > 3:
-            words[-1] = last[:-1]
-        suffix = r"\w{0,3}"
+        # Every word declines ("Дмитрия Пескова"), adjectival surnames on two letters
+        # ("Зеленский" -> "Зеленского").
+        stems = [_cyrillic_stem(w) for w in words]
+        body = r"\s+".join(re.escape(w) + r"\w{0,3}" for w in stems)
         flags = re.IGNORECASE if alias[:1].islower() else 0
+        return re.compile(rf"(?<![\w-]){body}(?!\w)", flags), stems[0][:_KEY_LENGTH].lower()
     else:
         suffix = r"(?:['’]s|s|e|es|ne|nes)?"
     body = r"\s+".join(re.escape(w).replace("'", "['’]") for w in words)
     return re.compile(rf"(?<![\w-]){body}{suffix}(?!\w)", flags), words[0][:_KEY_LENGTH].lower()
+
+
+def _cyrillic_stem(word: str) -> str:
+    stem = word
+    while len(stem) > 4 and len(word) - len(stem) < 2 and stem[-1].lower() in _SOFT_ENDINGS:
+        stem = stem[:-1]
+    return stem
 
 
 def build_lexicon(
