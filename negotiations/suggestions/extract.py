@@ -73,7 +73,8 @@ def extract_suggestions(
     published: date | None = None,
 ) -> list[Suggestion]:
     """The stance statements the text supports, one per party, issue, value and attribution."""
-    lang = lang or detect_language(text=text)
+    # "fr", "fr-FR" and "FR" are one language; none given, it is identified.
+    lang = (lang or "").lower()[:2] or detect_language(text=text)
     cues = lexicon.cues(lang) or lexicon.cues("en")
     if cues is None:
         return []

@@ -47,7 +47,8 @@ def suggest_for(article: dict, lexicon) -> list[Suggestion]:
         text=article.get("text") or "",
         lexicon=lexicon,
         lang=article.get("lang") or None,
-        published=date.fromisoformat(published) if published else None,
+        # Tolerate a timestamp where a date is expected: "2025-08-20T09:30:00Z".
+        published=date.fromisoformat(published[:10]) if published else None,
     )
 
 
