@@ -584,8 +584,11 @@ class _Sentence:
             subjects = [m for m in usable if self._subject_like(m)]
             if subjects:
                 return subjects[-1], "subject"
+        # The one who says it speaks for itself ("Trump, who..., said he would impose"), unless
+        # it only reports ("les concessions russes évoquées par Vance").
         if (
             reporter is not None
+            and self.reporting in self.verbs
             and reporter.last <= cue.start
             and self.clause[reporter.first] == clause
         ):
