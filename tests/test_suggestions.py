@@ -181,6 +181,16 @@ def test_it_follows_the_lexicon_as_edited_in_the_admin(db, issues, monkeypatch):
     assert stances(text, suggestion_lexicon(fresh=True)) == {("russia", "security_guarantees", -2)}
 
 
+def test_it_lets_admins_edit_the_lexicons_and_editors_only_read_them(client, admin_user, editor):
+    client.force_login(admin_user)
+    page = client.get("/admin/negotiations/issuecue/?q=land+swap")
+    assert page.status_code == 200 and "land swap" in page.content.decode()
+    assert client.get("/admin/negotiations/cue/add/").status_code == 200
+    assert editor.has_perm("negotiations.view_issuecue")
+    assert not editor.has_perm("negotiations.change_issuecue")
+    assert admin_user.has_perm("negotiations.change_cue")
+
+
 # -- storing suggestions ------------------------------------------------------------------------
 
 RUSSIA_AND_UKRAINE = (
