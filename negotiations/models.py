@@ -340,13 +340,10 @@ class StanceAct(models.TextChoices):
     ABANDON = "abandon", "abandon"
 
 
-# Acts by which a party turns away from the position named next to it.
-OPPOSING_ACTS = frozenset({StanceAct.REFUSE, StanceAct.ABANDON})
-
 CUE_TERM_HELP = (
     "Words as they appear or as their lemma (accepter matches accepte, accepté...), lower case. "
-    "A word ending in * matches any word it begins; ... lets up to three words pass between two "
-    "words."
+    "A word ending in * matches any word it begins; ... lets up to four words pass between two "
+    "words, .... up to ten (determiners pass free)."
 )
 
 
