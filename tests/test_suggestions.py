@@ -423,3 +423,34 @@ def test_it_gives_what_one_party_says_another_should_do_to_the_speaker(lexicon):
         ("us", "donbas", -1, "own"),
         ("ukraine", "donbas", 2, "own"),
     }
+
+
+def test_it_scores_a_suggest_output_file_like_its_own_run(db, tmp_path):
+    gold = DATA / "heldout.jsonl"
+    predictions = tmp_path / "predictions.jsonl"
+    out = StringIO()
+    call_command("suggest", input=str(gold), stdout=out)
+    predictions.write_text(out.getvalue(), encoding="utf-8")
+
+    scored, own = StringIO(), StringIO()
+    call_command(
+        "evaluate_suggestions",
+        gold=str(gold),
+        predictions=str(predictions),
+        json=True,
+        stdout=scored,
+    )
+    call_command("evaluate_suggestions", gold=str(gold), json=True, stdout=own)
+    assert json.loads(scored.getvalue()) == json.loads(own.getvalue())
+    assert json.loads(own.getvalue())["tp"] > 0
+
+
+def test_it_keeps_initials_and_titles_inside_their_sentence():
+    from negotiations.suggestions.language import sentence_spans
+
+    text = "J.D. Vance spoke to the U.S. Senate. M. Macron a répondu.\nLe Kremlin se tait."
+    assert [text[s:e] for s, e in sentence_spans(text=text)] == [
+        "J.D. Vance spoke to the U.S. Senate.",
+        "M. Macron a répondu.",
+        "Le Kremlin se tait.",
+    ]
