@@ -23,6 +23,10 @@ from negotiations.suggestions.extract import find_mentions
 from negotiations.tasks import suggest_article_statements
 from tests.conftest import SEED_ARTICLE, make_article
 
+# Every test here reads the codebook: as database tests they run before transactional ones,
+# which flush it.
+pytestmark = pytest.mark.django_db
+
 DATA = Path(__file__).with_name("data")
 GOLD = DATA / "gold.jsonl"
 
