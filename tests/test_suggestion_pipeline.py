@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection, transaction
@@ -22,14 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def worker():
     """A worker on the test database and this run's Redis, stopped (by its pid) afterwards."""
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    if db.get("PASSWORD"):
-        url = url.replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
+    # The run's DATABASE_URL (a TCP server or the embedded one's socket), on the test database.
+    url = urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + connection.settings_dict["NAME"])
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "WARNING"],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "CELERY_TASK_ALWAYS_EAGER": "0"},
+        env={**os.environ, "DATABASE_URL": urlunsplit(url), "CELERY_TASK_ALWAYS_EAGER": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
