@@ -325,6 +325,7 @@ class CueKind(models.TextChoices):
     SUBORDINATOR = "subordinator", "Subordinator (that, que: the holder named after it speaks)"
     OBLIGATION = "obligation", "Obligation (should, must: what the speaker wants another to do)"
     AUXILIARY = "auxiliary", "Auxiliary (has, a, hat: stands between a subject and its verb)"
+    PRECONDITION = "precondition", "Precondition (until, tant que: what follows is required)"
     PREPOSITION = "preposition", "Preposition (a party named right after it is not the holder)"
     DETERMINER = "determiner", "Determiner (dropped in front of party and office aliases)"
 

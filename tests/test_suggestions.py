@@ -116,6 +116,13 @@ def test_it_reads_the_condition_of_a_threat_as_an_ultimatum(lexicon):
     ) == {("us", "sanctions", 1), ("us", "ceasefire", 1)}
 
 
+def test_it_reads_what_a_party_waits_for_as_what_it_requires(lexicon):
+    assert stances(
+        "Russia will not agree to any ceasefire until Ukraine withdraws from the four regions.",
+        lexicon,
+    ) == {("russia", "ceasefire", -2), ("russia", "donbas", -2)}
+
+
 def test_it_takes_nothing_from_a_clause_that_is_only_hypothetical(lexicon):
     assert (
         stances("If Russia accepted a ceasefire, talks could resume in Geneva.", lexicon) == set()

@@ -178,7 +178,7 @@ class _Sentence:
         self.agents = found["agent"]
         self.obligations = {m.start for m in found["obligation"]}
         self.auxiliaries = {k for m in found["auxiliary"] for k in range(m.start, m.end)}
-        conditions = found["conditional"]
+        conditions = [*found["conditional"], *found["precondition"]]
         self._layout(found)
         self.stance = _widest(s for s in found["stance"] if not self.hypothetical[s.start])
 
@@ -308,12 +308,30 @@ class _Sentence:
                 conditioned.add(nearest.start)
         return conditioned
 
+    def _preconditions(self, issues: list[Match]) -> list[Suggestion]:
+        """ "No ceasefire until the root causes are addressed": the holder of the sentence's
+        stance requires what the precondition names, at the phrase's own value."""
+        required = [m for m in issues if self.required[m.start]]
+        main = [s for s in self.stance if not self.required[s.start]]
+        cue = main[0] if main else self.reporting  # "Ushakov said Russia would not discuss..."
+        if not required or cue is None:
+            return []
+        holder, how = self._holder(cue)
+        if holder is None:
+            return []
+        return [
+            self._statement(
+                issue, issue.payload, issue.payload.value, [cue], cue, holder, how, False, True
+            )
+            for issue in self._choose(required)
+        ]
+
     def _ultimatums(self, issues: list[Match]) -> list[Suggestion]:
         """ "Sanctions if there is no ceasefire within two weeks": who threatens demands what the
         condition names, as an ultimatum (the phrase's conditional value)."""
         threats = [s for s in self.stance if s.payload == "threaten"]
         if not threats:
-            return []
+            return self._preconditions(issues)
         holder, how = self._holder(threats[0])
         if holder is None:
             return []
@@ -321,7 +339,9 @@ class _Sentence:
         conditioned = (
             m
             for m in issues
-            if self.hypothetical[m.start] and m.payload.conditional_value is not None
+            if self.hypothetical[m.start]
+            and not self.required[m.start]
+            and m.payload.conditional_value is not None
         )
         for issue in self._choose(conditioned):
             term: IssueTerm = issue.payload
@@ -360,10 +380,13 @@ class _Sentence:
                 current += 1
             self.clause[k] = current
         self.hypothetical = [False] * (n + 1)
-        for condition in found["conditional"]:
+        self.required = [False] * (n + 1)  # inside "until ...": what the holder requires
+        for condition in (*found["conditional"], *found["precondition"]):
+            required = condition in found["precondition"]
             k = condition.start
             while k < n and not (k > condition.start and (self.comma_before[k] or k in breaks)):
                 self.hypothetical[k] = True
+                self.required[k] = required
                 k += 1
 
     def _choose(self, issues) -> list[Match]:

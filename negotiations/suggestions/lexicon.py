@@ -136,6 +136,7 @@ CUE_KINDS = (
     "subordinator",
     "obligation",
     "auxiliary",
+    "precondition",
 )
 
 
