@@ -148,6 +148,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# Stance suggestions for every article that ingestion stores (docs/suggestions.md).
+SUGGEST_ON_INGEST = env.bool("SUGGEST_ON_INGEST", default=True)
+
 # Ingestion (articles/, see docs/ingestion.md).
 INGEST_ALLOW_LOOPBACK = env.bool("INGEST_ALLOW_LOOPBACK", default=False)
 INGEST_USER_AGENT = env(

@@ -3,7 +3,9 @@ from django.contrib import admin
 from negotiations.models import (
     Actor,
     ActorAlias,
+    Cue,
     Issue,
+    IssueCue,
     Office,
     OfficeAlias,
     Party,
@@ -87,3 +89,17 @@ class StatementAdmin(admin.ModelAdmin):
     raw_id_fields = ["article"]
     autocomplete_fields = ["speaker"]
     readonly_fields = ["quote", "created_by", "reviewed_by", "reviewed_at", "created_at"]
+
+
+@admin.register(Cue)
+class CueAdmin(admin.ModelAdmin):
+    list_display = ["term", "kind", "act", "lang"]
+    list_filter = ["kind", "lang", "act"]
+    search_fields = ["term"]
+
+
+@admin.register(IssueCue)
+class IssueCueAdmin(admin.ModelAdmin):
+    list_display = ["term", "issue", "value", "opposed_value", "conditional_value", "lang"]
+    list_filter = ["issue", "lang", "value"]
+    search_fields = ["term"]

@@ -302,6 +302,16 @@ class Statement(models.Model):
                 condition=Q(confidence__isnull=True) | Q(confidence__gte=0.0, confidence__lte=1.0),
                 name="statement_confidence_range",
             ),
+            # The suggester proposes each stance once per article: a re-run that raced another
+            # cannot double the editors' queue.
+            models.UniqueConstraint(
+                fields=["article", "party", "issue", "value", "attribution", "reported_by"],
+                condition=Q(review_state="suggested")
+                & Q(created_by__isnull=True)
+                & ~Q(extractor_version=""),
+                nulls_distinct=False,
+                name="statement_suggestion_unique",
+            ),
         ]
         permissions = [
             ("export_statement", "Can export statements and shifts"),
@@ -405,3 +415,107 @@ class ArticleClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.article_id}"
+
+
+class CueKind(models.TextChoices):
+    """What a cue tells the stance suggester (see docs/suggestions.md)."""
+
+    STANCE = "stance", "Stance (a party holds or rejects a position)"
+    NEGATION = "negation", "Negation (flips the stance cue next to it)"
+    CONDITIONAL = "conditional", "Conditional (opens a clause that is only hypothetical)"
+    REPORTING = "reporting", "Reporting (someone says or reports it)"
+    COMMENTARY = "commentary", "Commentary (an analyst, expert or the writer: no party stance)"
+    SOURCE = "source", "Source marker (selon, according to: the reporter is named after it)"
+    AGENT = "agent", "Agent marker (par, by: names who did what the verb before it says)"
+    PRONOUN = "pronoun", "Subject pronoun (the holder is the one of the sentence before)"
+    CLAUSE_BREAK = "clause_break", "Clause break (a new holder may start after it)"
+    COORDINATOR = "coordinator", "Coordinator (and, or: joins two positions under one stance)"
+    SUBORDINATOR = "subordinator", "Subordinator (that, que: the holder named after it speaks)"
+    OBLIGATION = "obligation", "Obligation (should, must: what the speaker wants another to do)"
+    AUXILIARY = "auxiliary", "Auxiliary (has, a, hat: stands between a subject and its verb)"
+    PRECONDITION = "precondition", "Precondition (until, tant que: what follows is required)"
+    PREPOSITION = "preposition", "Preposition (a party named right after it is not the holder)"
+    DETERMINER = "determiner", "Determiner (dropped in front of party and office aliases)"
+
+
+class StanceAct(models.TextChoices):
+    DEMAND = "demand", "demand"
+    PROPOSE = "propose", "propose"
+    ACCEPT = "accept", "accept"
+    INSIST = "insist", "insist"
+    IMPOSE = "impose", "impose"
+    THREATEN = "threaten", "threaten"
+    REFUSE = "refuse", "refuse"
+    ABANDON = "abandon", "abandon"
+
+
+CUE_TERM_HELP = (
+    "Words as they appear or as their lemma (accepter matches accepte, accepté...), lower case. "
+    "A word ending in * matches any word it begins; ... lets up to four words pass between two "
+    "words, .... up to ten (determiners pass free)."
+)
+
+
+class Cue(models.Model):
+    """A word or phrase of the stance suggester's lexicon, in one language."""
+
+    kind = models.CharField(max_length=16, choices=CueKind.choices)
+    lang = models.CharField(max_length=8)
+    term = models.CharField(max_length=120, help_text=CUE_TERM_HELP)
+    act = models.CharField(
+        max_length=10,
+        choices=StanceAct.choices,
+        blank=True,
+        help_text="For stance cues: refuse and abandon oppose what follows, the others hold it.",
+    )
+
+    class Meta:
+        ordering = ["kind", "lang", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "lang", "term"], name="cue_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind="stance") & ~Q(act="")) | (~Q(kind="stance") & Q(act="")),
+                name="cue_act_only_for_stance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} [{self.lang}] {self.term}"
+
+
+class IssueCue(models.Model):
+    """A phrase naming a position on an issue's scale: "land swaps" is donbas at -1.
+
+    `value` is the stop of a party that holds the position (demands, accepts, proposes it);
+    `opposed_value` the stop of a party that refuses or abandons it (empty: refusing it says
+    nothing codable); `conditional_value` the stop when it is held only under a condition
+    ("sanctions if there is no progress" is a threat, +1, not new sanctions, +2).
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="cues")
+    lang = models.CharField(max_length=8)
+    term = models.CharField(max_length=120, help_text=CUE_TERM_HELP)
+    value = models.SmallIntegerField()
+    opposed_value = models.SmallIntegerField(null=True, blank=True)
+    conditional_value = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issue", "lang", "value", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "lang", "term"], name="issue_cue_unique"),
+            models.CheckConstraint(
+                condition=Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX)
+                & (
+                    Q(opposed_value__isnull=True)
+                    | Q(opposed_value__gte=SCALE_MIN, opposed_value__lte=SCALE_MAX)
+                )
+                & (
+                    Q(conditional_value__isnull=True)
+                    | Q(conditional_value__gte=SCALE_MIN, conditional_value__lte=SCALE_MAX)
+                ),
+                name="issue_cue_values_on_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue.slug} {self.value:+d} [{self.lang}] {self.term}"

@@ -12,6 +12,8 @@ statements; each bound of the range moves, and the shift's size is the larger of
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,14 +26,22 @@ from django.shortcuts import get_object_or_404
 from articles.models import Article
 from negotiations.models import (
     Actor,
+    ActorAlias,
+    Cue,
     Issue,
+    IssueCue,
+    Office,
+    OfficeAlias,
     Party,
+    PartyAlias,
     ReviewState,
     ScaleStop,
     Shift,
     ShiftKind,
     Statement,
+    Tenure,
 )
+from negotiations.suggestions import EXTRACTOR_VERSION, Lexicon, build_lexicon
 
 
 # Slotted, not frozen: a large matrix builds thousands of these per request.
@@ -824,3 +834,51 @@ def inbox(
         page=page,
         has_next=len(found) > INBOX_PAGE,
     )
+
+
+# A worker keeps the compiled lexicon for a few minutes: compiling it costs more than reading an
+# article, and admins' edits still arrive without a restart.
+_LEXICON_TTL_S = 300.0
+_lexicon_cache: tuple[float, Lexicon] | None = None
+
+
+def suggestion_lexicon(*, fresh: bool = False) -> Lexicon:
+    """The taxonomy's aliases and the suggester's cues, compiled (cached per process)."""
+    global _lexicon_cache
+    now = time.monotonic()
+    if not fresh and _lexicon_cache is not None and now - _lexicon_cache[0] < _LEXICON_TTL_S:
+        return _lexicon_cache[1]
+    actors = defaultdict(list)
+    for actor_id, alias in ActorAlias.objects.values_list("actor_id", "alias"):
+        actors[actor_id].append(alias)
+    office_aliases = defaultdict(list)
+    for office_id, alias in OfficeAlias.objects.values_list("office_id", "alias"):
+        office_aliases[office_id].append(alias)
+    tenures = defaultdict(list)
+    for office_id, actor_slug, start, end in Tenure.objects.values_list(
+        "office_id", "actor__slug", "start", "end"
+    ):
+        tenures[office_id].append((actor_slug, start, end))
+    lexicon = build_lexicon(
+        version=EXTRACTOR_VERSION,
+        party_aliases=[
+            *PartyAlias.objects.values_list("party__slug", "alias", "lang"),
+            *((slug, name, "") for slug, name in Party.objects.values_list("slug", "name")),
+        ],
+        actors=[
+            (slug, party, [name, *actors[pk]])
+            for pk, slug, party, name in Actor.objects.values_list(
+                "pk", "slug", "party__slug", "name"
+            )
+        ],
+        offices=[
+            (party, [title, *office_aliases[pk]], tenures[pk])
+            for pk, party, title in Office.objects.values_list("pk", "party__slug", "title")
+        ],
+        cues=Cue.objects.values_list("kind", "lang", "term", "act"),
+        issue_cues=IssueCue.objects.values_list(
+            "issue__slug", "lang", "term", "value", "opposed_value", "conditional_value"
+        ),
+    )
+    _lexicon_cache = (now, lexicon)
+    return lexicon

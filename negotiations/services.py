@@ -22,7 +22,8 @@ from negotiations.models import (
     Statement,
     TaggingState,
 )
-from negotiations.selectors import SHIFT_COLUMNS, shifts_sql
+from negotiations.selectors import SHIFT_COLUMNS, shifts_sql, suggestion_lexicon
+from negotiations.suggestions import Lexicon, extract_suggestions
 
 
 def quote_offsets(*, text: str, quote: str, near: int = 0) -> tuple[int, int]:
@@ -295,3 +296,63 @@ def reconcile_quotes(*, article_id: int) -> tuple[int, int]:
             )
             moved += 1
     return moved, missing
+
+
+def suggest_statements(*, article: Article, lexicon: Lexicon | None = None) -> list[Statement]:
+    """Store the extractor's suggestions for an article, replacing its own older ones.
+
+    Confirmed and rejected statements are never touched, and a suggestion that an editor already
+    confirmed or rejected is not proposed again. The article's row is locked for the replacement,
+    so two runs for one article (a retried task, a new revision) follow each other; the unique
+    constraint statement_suggestion_unique backs this up.
+    """
+    lexicon = lexicon or suggestion_lexicon()
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        stated_on = article.published_on
+        found = extract_suggestions(
+            text=article.text,
+            lexicon=lexicon,
+            lang=article.language or None,
+            published=stated_on,
+        )
+        machine = Statement.objects.filter(
+            article=article,
+            review_state=ReviewState.SUGGESTED,
+            created_by__isnull=True,
+        ).exclude(extractor_version="")
+        machine.delete()
+        reviewed = set(
+            Statement.objects.filter(article=article)
+            .exclude(review_state=ReviewState.SUGGESTED)
+            .values_list("party__slug", "issue__slug", "value")
+        )
+        if stated_on is None or not found:
+            return []
+        parties = {p.slug: p for p in Party.objects.all()}
+        issues = {i.slug: i for i in Issue.objects.all()}
+        actors = Actor.objects.in_bulk({s.speaker for s in found if s.speaker}, field_name="slug")
+        statements = [
+            Statement(
+                article=article,
+                party=parties[s.party],
+                issue=issues[s.issue],
+                value=s.value,
+                stated_on=s.stated_on or stated_on,
+                quote=s.quote,
+                quote_start=s.start,
+                quote_end=s.end,
+                speaker=actors.get(s.speaker),
+                attribution=s.attribution,
+                reported_by=parties[s.reported_by] if s.reported_by else None,
+                review_state=ReviewState.SUGGESTED,
+                confidence=s.confidence,
+                extractor_version=lexicon.version,
+                reason=s.reason,
+            )
+            for s in found
+            if (s.party, s.issue, s.value) not in reviewed
+            and s.party in parties
+            and s.issue in issues
+        ]
+        return Statement.objects.bulk_create(statements)

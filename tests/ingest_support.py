@@ -180,6 +180,8 @@ def worker_database_url() -> str:
 
 
 WORKER_ENV = {
+    # The ingestion tests check ingestion; suggestions would race their database flushes.
+    "SUGGEST_ON_INGEST": "0",
     "INGEST_ALLOW_LOOPBACK": "1",
     "INGEST_RETRY_BACKOFF_SECONDS": "0.3",
     "INGEST_MAX_ATTEMPTS": "3",
