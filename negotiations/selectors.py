@@ -288,8 +288,8 @@ def resolve_actor(*, name: str, on: date) -> Actor | None:
 def stop_labels() -> dict[tuple[int, int], str]:
     """The label of every stop of every scale, by (issue_id, value)."""
     return {
-        (stop.issue_id, stop.value): stop.label
-        for stop in ScaleStop.objects.only("issue_id", "value", "label")
+        (issue_id, value): label
+        for issue_id, value, label in ScaleStop.objects.values_list("issue_id", "value", "label")
     }
 
 
