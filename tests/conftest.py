@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from articles.models import Article, ArticleStatus
-from negotiations.models import Issue, Party, ReviewState, Statement
+from negotiations.models import Cue, Issue, Party, ReviewState, Statement
 from negotiations.services import create_statement, quote_offsets
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -37,12 +37,25 @@ def ensure_default_data() -> None:
     Transactional tests (live server, real Celery worker) end with a flush that empties every
     table; the next test that needs the default data gets it back from the same installers.
     """
-    if Party.objects.exists() and Group.objects.filter(name="editors").exists():
+    if (
+        Party.objects.exists()
+        and Group.objects.filter(name="editors").exists()
+        and Cue.objects.exists()
+    ):
         return
     from django.apps import apps
 
-    for migration in ("0003_default_codebook", "0004_roles"):
+    for migration in ("0003_default_codebook", "0004_roles", "0009_default_lexicon"):
         importlib.import_module(f"negotiations.migrations.{migration}").install(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_data_after_flushes(request: pytest.FixtureRequest) -> None:
+    """Tests on a transactional database start with the default data, whatever ran before."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        ensure_default_data()
 
 
 def _user(username: str, group: str | None) -> User:
