@@ -309,12 +309,14 @@ def suggest_statements(*, article: Article, lexicon: Lexicon | None = None) -> l
     lexicon = lexicon or suggestion_lexicon()
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
-        stated_on = article.published_on
+        # An undated article still yields suggestions: a stance was stated no later than the day
+        # we stored the text. The editor corrects the date when confirming.
+        stated_on = article.published_on or timezone.localdate(article.created_at)
         found = extract_suggestions(
             text=article.text,
             lexicon=lexicon,
             lang=article.language or None,
-            published=stated_on,
+            published=article.published_on,
         )
         machine = Statement.objects.filter(
             article=article,
@@ -327,7 +329,7 @@ def suggest_statements(*, article: Article, lexicon: Lexicon | None = None) -> l
             .exclude(review_state=ReviewState.SUGGESTED)
             .values_list("party__slug", "issue__slug", "value")
         )
-        if stated_on is None or not found:
+        if not found:
             return []
         parties = {p.slug: p for p in Party.objects.all()}
         issues = {i.slug: i for i in Issue.objects.all()}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from articles.models import Article
 from articles.signals import article_ready
@@ -465,3 +466,12 @@ def test_it_keeps_initials_and_titles_inside_their_sentence():
         "M. Macron a répondu.",
         "Le Kremlin se tait.",
     ]
+
+
+def test_it_dates_the_suggestions_of_an_undated_article_by_its_arrival(db):
+    article = make_article(RUSSIA_AND_UKRAINE, language="en", published_on=None)
+
+    assert suggest_article_statements(article.pk) == 3
+
+    dates = set(Statement.objects.filter(article=article).values_list("stated_on", flat=True))
+    assert dates == {timezone.localdate(article.created_at)}
