@@ -396,7 +396,7 @@ def position_evidence(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Point:
     day: date
     low: int
