@@ -201,6 +201,9 @@ def main() -> None:
         issues=args.issues,
         log=log,
     )
+    # Start as the web process does (config/wsgi.py), garbage-collector settings included.
+    import config.wsgi  # noqa: F401
+
     user = User.objects.create_user("bench-analyst", password="bench-password-1")
     user.groups.add(Group.objects.get(name="analysts"))
     client = Client()
