@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from articles import dedup
@@ -304,16 +304,23 @@ def _claim(article_id: int, *, refresh: bool) -> Article | None:
     statuses = [ArticleStatus.EXTRACTED] if refresh else list(PENDING)
     # The attempt is counted (and committed) before any work, so a worker killed mid-task
     # still used one up: a task that always kills its worker is parked, not looped.
-    claimed = (
-        Article.objects.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .filter(id=article_id, status__in=statuses, attempts__lt=settings.INGEST_MAX_ATTEMPTS)
-        .update(
-            attempts=F("attempts") + 1,
-            lease_until=now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+    # One round trip: the conditional UPDATE returns the claimed row (the claim is the read).
+    claimed = list(
+        Article.objects.raw(
+            f"UPDATE {Article._meta.db_table} SET attempts = attempts + 1, lease_until = %s "
+            "WHERE id = %s AND status = ANY(%s) AND attempts < %s "
+            "AND (lease_until IS NULL OR lease_until < %s) RETURNING *",
+            [
+                now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+                article_id,
+                [str(status) for status in statuses],
+                settings.INGEST_MAX_ATTEMPTS,
+                now,
+            ],
         )
     )
     if claimed:
-        return Article.objects.get(id=article_id)
+        return claimed[0]
     article = Article.objects.filter(id=article_id).first()
     if article is None or article.status not in statuses:
         return None
@@ -361,17 +368,28 @@ def _obtain(article: Article, *, refresh: bool) -> _Content:
             message += f" from {result.url[:300]}"
     elapsed = int((time.monotonic() - started) * 1000)
     if not refresh:
-        with transaction.atomic():
-            _relaxed_commit()
-            Article.objects.filter(id=article.id, status=ArticleStatus.QUEUED).update(
-                status=ArticleStatus.FETCHED, fetched_at=timezone.now()
-            )
-            _event(
-                article.id,
-                ArticleStatus.FETCHED,
-                message,
-                attempt=article.attempts,
-                elapsed_ms=elapsed,
+        # One statement list, one round trip (and the commit): the status and its history row.
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"{RELAXED_COMMIT_SQL}; "
+                f"UPDATE {Article._meta.db_table} SET status = %s, fetched_at = %s "
+                "WHERE id = %s AND status = %s; "
+                f"INSERT INTO {ArticleEvent._meta.db_table} "
+                "(article_id, status, message, attempt, elapsed_ms, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    str(ArticleStatus.FETCHED),
+                    now,
+                    article.id,
+                    str(ArticleStatus.QUEUED),
+                    article.id,
+                    str(ArticleStatus.FETCHED),
+                    message[:2000],
+                    article.attempts,
+                    elapsed,
+                    now,
+                ],
             )
     return content
 
@@ -420,20 +438,21 @@ def process_article(*, article_id: int, refresh: bool = False) -> str:
     )
 
 
-def _relaxed_commit() -> None:
-    """Don't wait for the WAL flush on this transaction's commit.
+# Don't wait for the WAL flush on this transaction's commit. Safe because every step is redone
+# if lost: should PostgreSQL itself crash and drop the last commits, the article is still
+# pending and requeue_stalled sends it through again. Sent with the transaction's first
+# statement (psycopg binds parameters client-side, so one execute may carry several).
+RELAXED_COMMIT_SQL = "SET LOCAL synchronous_commit TO OFF"
 
-    Safe because every step is redone if lost: should PostgreSQL itself crash and drop the
-    last commits, the article is still pending and requeue_stalled sends it through again.
+
+def _lock_keys_relaxed(keys: list[int]) -> None:
+    """Serialize concurrent stores of similar texts: they take the same advisory locks.
+
+    The transaction's commit is relaxed in the same round trip (RELAXED_COMMIT_SQL).
     """
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _lock_keys(keys: list[int]) -> None:
-    """Serialize concurrent stores of similar texts: they take the same advisory locks."""
-    with connection.cursor() as cursor:
         cursor.execute(
+            f"{RELAXED_COMMIT_SQL}; "
             "SELECT count(pg_advisory_xact_lock(k)) FROM "
             "(SELECT DISTINCT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
             [sorted(keys)],
@@ -453,24 +472,27 @@ def _find_original(
             and dedup.similarity(sig, other.minhash) >= URL_DUPLICATE_MIN_SIMILARITY
         ):
             return other.duplicate_of or other, DuplicateKind.URL, "same canonical URL"
-    other = (
-        Article.objects.filter(content_hash=text_hash, duplicate_of__isnull=True)
-        .exclude(id=article.id)
-        .first()
+    # One query, a bounded number of index lookups whatever the number of stored articles: the
+    # original with the same text (the partial unique index), else the originals sharing a band
+    # key with this text (at most 50 candidates).
+    article_table, band_table = Article._meta.db_table, ArticleBand._meta.db_table
+    found = list(
+        Article.objects.raw(
+            "SELECT * FROM ("
+            f"SELECT 'exact' AS match, id, minhash FROM {article_table} "
+            "WHERE content_hash = %s AND duplicate_of_id IS NULL AND id <> %s LIMIT 1) AS exact "
+            f"UNION ALL SELECT 'near' AS match, id, minhash FROM {article_table} "
+            "WHERE duplicate_of_id IS NULL AND id IN ("
+            f"SELECT DISTINCT article_id FROM {band_table} "
+            "WHERE key = ANY(%s) AND article_id <> %s LIMIT 50)",
+            [text_hash, article.id, list(keys), article.id],
+        )
     )
-    if other is not None:
-        return other, DuplicateKind.EXACT, "same text"
-    # A bounded number of index lookups, whatever the number of stored articles.
-    candidate_ids = list(
-        ArticleBand.objects.filter(key__in=keys)
-        .exclude(article_id=article.id)
-        .values_list("article_id", flat=True)
-        .distinct()[:50]
-    )
+    for other in found:
+        if other.match == "exact":
+            return other, DuplicateKind.EXACT, "same text"
     best, best_score = None, 0.0
-    for candidate in Article.objects.filter(id__in=candidate_ids, duplicate_of__isnull=True).only(
-        "id", "minhash"
-    ):
+    for candidate in found:
         score = dedup.similarity(sig, candidate.minhash or [])
         if score > best_score:
             best, best_score = candidate, score
@@ -498,8 +520,7 @@ def _store(
     if refresh:
         return _store_revision(article, text, text_hash, sig, keys, fetched_at, started)
     with transaction.atomic():
-        _relaxed_commit()
-        _lock_keys([*keys, int(text_hash[:15], 16)])
+        _lock_keys_relaxed([*keys, int(text_hash[:15], 16)])
         current = Article.objects.select_for_update().get(id=article.id)
         if current.status not in PENDING:
             return "done"
