@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles import dedup
@@ -521,66 +522,103 @@ def _store(
         return _store_revision(article, text, text_hash, sig, keys, fetched_at, started)
     with transaction.atomic():
         _lock_keys_relaxed([*keys, int(text_hash[:15], 16)])
-        current = Article.objects.select_for_update().get(id=article.id)
-        if current.status not in PENDING:
-            return "done"
         original, kind, why = _find_original(
-            current, page_canonical=page_canonical, text_hash=text_hash, sig=sig, keys=keys
+            article, page_canonical=page_canonical, text_hash=text_hash, sig=sig, keys=keys
         )
-        current.title = (
-            current.title
-            if current.origin in (Origin.PASTE, Origin.IMPORT) and current.title
-            else (extracted.title or current.title)
-        )[:500]
-        current.author = current.author or extracted.author
-        current.published_on = current.published_on or extracted.published_on
-        current.language = language
-        current.text = text
-        current.content_hash = text_hash
-        current.fetched_at = current.fetched_at or fetched_at
-        current.lease_until = None
-        current.failure_reason = ""
-        if not current.outlet and page_canonical:
-            current.outlet = dedup.outlet_of(page_canonical)
-        ArticleRevision.objects.create(
-            article=current, number=1, text=text, content_hash=text_hash, fetched_at=fetched_at
-        )
+        # This worker holds the claim, so the claimed row is current; the conditional UPDATE
+        # (which takes the row lock) still finds a re-delivered task's article already stored.
+        fields = {
+            "title": (
+                article.title
+                if article.origin in (Origin.PASTE, Origin.IMPORT) and article.title
+                else (extracted.title or article.title)
+            )[:500],
+            "author": article.author or extracted.author,
+            "published_on": article.published_on or extracted.published_on,
+            "language": language,
+            "text": text,
+            "content_hash": text_hash,
+            "fetched_at": Coalesce(F("fetched_at"), Value(fetched_at)),
+            "lease_until": None,
+            "failure_reason": "",
+            "updated_at": timezone.now(),
+        }
+        if not article.outlet and page_canonical:
+            fields["outlet"] = dedup.outlet_of(page_canonical)
+        if original is not None:
+            fields.update(
+                status=ArticleStatus.DUPLICATE, duplicate_of_id=original.id, duplicate_kind=kind
+            )
+        else:
+            fields.update(status=ArticleStatus.EXTRACTED, minhash=sig, attempts=0)
+        if not Article.objects.filter(id=article.id, status__in=PENDING).update(**fields):
+            return "done"
         elapsed = int((time.monotonic() - started) * 1000)
         if original is not None:
-            current.status = ArticleStatus.DUPLICATE
-            current.duplicate_of = original
-            current.duplicate_kind = kind
-            current.save()
-            _event(
-                current.id,
-                ArticleStatus.DUPLICATE,
-                f"duplicate of article {original.id} ({why})",
-                attempt=current.attempts,
+            _insert_stored_rows(
+                article.id,
+                text=text,
+                text_hash=text_hash,
+                fetched_at=fetched_at,
+                status=ArticleStatus.DUPLICATE,
+                message=f"duplicate of article {original.id} ({why})",
+                attempt=article.attempts,
                 elapsed_ms=elapsed,
             )
             return "duplicate"
-        current.status = ArticleStatus.EXTRACTED
-        current.minhash = sig
-        current.attempts = 0
-        current.save()
-        if page_canonical and not current.canonical_url:
+        if page_canonical and not article.canonical_url:
             try:
                 with transaction.atomic():
-                    Article.objects.filter(id=current.id).update(canonical_url=page_canonical)
+                    Article.objects.filter(id=article.id).update(canonical_url=page_canonical)
             except IntegrityError:
                 pass  # _find_original saw no holder under our locks; a racing URL keeps its own
-        ArticleBand.objects.bulk_create(
-            [ArticleBand(article=current, key=key) for key in set(keys)], ignore_conflicts=True
-        )
-        _event(
-            current.id,
-            ArticleStatus.EXTRACTED,
-            f"extracted {len(text)} characters ({language or 'language unknown'})",
-            attempt=current.attempts,
+        _insert_stored_rows(
+            article.id,
+            text=text,
+            text_hash=text_hash,
+            fetched_at=fetched_at,
+            status=ArticleStatus.EXTRACTED,
+            message=f"extracted {len(text)} characters ({language or 'language unknown'})",
+            attempt=0,
             elapsed_ms=elapsed,
+            band_keys=keys,
         )
-        transaction.on_commit(partial(article_ready.send, sender=Article, article_id=current.id))
+        transaction.on_commit(partial(article_ready.send, sender=Article, article_id=article.id))
     return "extracted"
+
+
+def _insert_stored_rows(
+    article_id: int,
+    *,
+    text: str,
+    text_hash: str,
+    fetched_at,
+    status: str,
+    message: str,
+    attempt: int,
+    elapsed_ms: int,
+    band_keys: list[int] | None = None,
+) -> None:
+    """Revision 1, the band keys (originals) and the history row: one round trip."""
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {ArticleRevision._meta.db_table} "
+        "(article_id, number, text, content_hash, fetched_at, created_at) "
+        "VALUES (%s, 1, %s, %s, %s, %s); "
+        f"INSERT INTO {ArticleEvent._meta.db_table} "
+        "(article_id, status, message, attempt, elapsed_ms, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    params = [article_id, text, text_hash, fetched_at, now]
+    params += [article_id, str(status), message[:2000], attempt, elapsed_ms, now]
+    if band_keys:
+        sql += (
+            f"; INSERT INTO {ArticleBand._meta.db_table} (article_id, key) "
+            "SELECT %s, k FROM unnest(%s::bigint[]) AS k ON CONFLICT DO NOTHING"
+        )
+        params += [article_id, sorted(set(band_keys))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _store_revision(article, text, text_hash, sig, keys, fetched_at, started) -> str:
