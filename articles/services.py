@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles import dedup
@@ -304,16 +305,23 @@ def _claim(article_id: int, *, refresh: bool) -> Article | None:
     statuses = [ArticleStatus.EXTRACTED] if refresh else list(PENDING)
     # The attempt is counted (and committed) before any work, so a worker killed mid-task
     # still used one up: a task that always kills its worker is parked, not looped.
-    claimed = (
-        Article.objects.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .filter(id=article_id, status__in=statuses, attempts__lt=settings.INGEST_MAX_ATTEMPTS)
-        .update(
-            attempts=F("attempts") + 1,
-            lease_until=now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+    # One round trip: the conditional UPDATE returns the claimed row (the claim is the read).
+    claimed = list(
+        Article.objects.raw(
+            f"UPDATE {Article._meta.db_table} SET attempts = attempts + 1, lease_until = %s "
+            "WHERE id = %s AND status = ANY(%s) AND attempts < %s "
+            "AND (lease_until IS NULL OR lease_until < %s) RETURNING *",
+            [
+                now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+                article_id,
+                [str(status) for status in statuses],
+                settings.INGEST_MAX_ATTEMPTS,
+                now,
+            ],
         )
     )
     if claimed:
-        return Article.objects.get(id=article_id)
+        return claimed[0]
     article = Article.objects.filter(id=article_id).first()
     if article is None or article.status not in statuses:
         return None
@@ -361,17 +369,28 @@ def _obtain(article: Article, *, refresh: bool) -> _Content:
             message += f" from {result.url[:300]}"
     elapsed = int((time.monotonic() - started) * 1000)
     if not refresh:
-        with transaction.atomic():
-            _relaxed_commit()
-            Article.objects.filter(id=article.id, status=ArticleStatus.QUEUED).update(
-                status=ArticleStatus.FETCHED, fetched_at=timezone.now()
-            )
-            _event(
-                article.id,
-                ArticleStatus.FETCHED,
-                message,
-                attempt=article.attempts,
-                elapsed_ms=elapsed,
+        # One statement list, one round trip (and the commit): the status and its history row.
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"{RELAXED_COMMIT_SQL}; "
+                f"UPDATE {Article._meta.db_table} SET status = %s, fetched_at = %s "
+                "WHERE id = %s AND status = %s; "
+                f"INSERT INTO {ArticleEvent._meta.db_table} "
+                "(article_id, status, message, attempt, elapsed_ms, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    str(ArticleStatus.FETCHED),
+                    now,
+                    article.id,
+                    str(ArticleStatus.QUEUED),
+                    article.id,
+                    str(ArticleStatus.FETCHED),
+                    message[:2000],
+                    article.attempts,
+                    elapsed,
+                    now,
+                ],
             )
     return content
 
@@ -420,20 +439,21 @@ def process_article(*, article_id: int, refresh: bool = False) -> str:
     )
 
 
-def _relaxed_commit() -> None:
-    """Don't wait for the WAL flush on this transaction's commit.
+# Don't wait for the WAL flush on this transaction's commit. Safe because every step is redone
+# if lost: should PostgreSQL itself crash and drop the last commits, the article is still
+# pending and requeue_stalled sends it through again. Sent with the transaction's first
+# statement (psycopg binds parameters client-side, so one execute may carry several).
+RELAXED_COMMIT_SQL = "SET LOCAL synchronous_commit TO OFF"
 
-    Safe because every step is redone if lost: should PostgreSQL itself crash and drop the
-    last commits, the article is still pending and requeue_stalled sends it through again.
+
+def _lock_keys_relaxed(keys: list[int]) -> None:
+    """Serialize concurrent stores of similar texts: they take the same advisory locks.
+
+    The transaction's commit is relaxed in the same round trip (RELAXED_COMMIT_SQL).
     """
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _lock_keys(keys: list[int]) -> None:
-    """Serialize concurrent stores of similar texts: they take the same advisory locks."""
-    with connection.cursor() as cursor:
         cursor.execute(
+            f"{RELAXED_COMMIT_SQL}; "
             "SELECT count(pg_advisory_xact_lock(k)) FROM "
             "(SELECT DISTINCT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
             [sorted(keys)],
@@ -453,24 +473,27 @@ def _find_original(
             and dedup.similarity(sig, other.minhash) >= URL_DUPLICATE_MIN_SIMILARITY
         ):
             return other.duplicate_of or other, DuplicateKind.URL, "same canonical URL"
-    other = (
-        Article.objects.filter(content_hash=text_hash, duplicate_of__isnull=True)
-        .exclude(id=article.id)
-        .first()
+    # One query, a bounded number of index lookups whatever the number of stored articles: the
+    # original with the same text (the partial unique index), else the originals sharing a band
+    # key with this text (at most 50 candidates).
+    article_table, band_table = Article._meta.db_table, ArticleBand._meta.db_table
+    found = list(
+        Article.objects.raw(
+            "SELECT * FROM ("
+            f"SELECT 'exact' AS match, id, minhash FROM {article_table} "
+            "WHERE content_hash = %s AND duplicate_of_id IS NULL AND id <> %s LIMIT 1) AS exact "
+            f"UNION ALL SELECT 'near' AS match, id, minhash FROM {article_table} "
+            "WHERE duplicate_of_id IS NULL AND id IN ("
+            f"SELECT DISTINCT article_id FROM {band_table} "
+            "WHERE key = ANY(%s) AND article_id <> %s LIMIT 50)",
+            [text_hash, article.id, list(keys), article.id],
+        )
     )
-    if other is not None:
-        return other, DuplicateKind.EXACT, "same text"
-    # A bounded number of index lookups, whatever the number of stored articles.
-    candidate_ids = list(
-        ArticleBand.objects.filter(key__in=keys)
-        .exclude(article_id=article.id)
-        .values_list("article_id", flat=True)
-        .distinct()[:50]
-    )
+    for other in found:
+        if other.match == "exact":
+            return other, DuplicateKind.EXACT, "same text"
     best, best_score = None, 0.0
-    for candidate in Article.objects.filter(id__in=candidate_ids, duplicate_of__isnull=True).only(
-        "id", "minhash"
-    ):
+    for candidate in found:
         score = dedup.similarity(sig, candidate.minhash or [])
         if score > best_score:
             best, best_score = candidate, score
@@ -498,68 +521,104 @@ def _store(
     if refresh:
         return _store_revision(article, text, text_hash, sig, keys, fetched_at, started)
     with transaction.atomic():
-        _relaxed_commit()
-        _lock_keys([*keys, int(text_hash[:15], 16)])
-        current = Article.objects.select_for_update().get(id=article.id)
-        if current.status not in PENDING:
-            return "done"
+        _lock_keys_relaxed([*keys, int(text_hash[:15], 16)])
         original, kind, why = _find_original(
-            current, page_canonical=page_canonical, text_hash=text_hash, sig=sig, keys=keys
+            article, page_canonical=page_canonical, text_hash=text_hash, sig=sig, keys=keys
         )
-        current.title = (
-            current.title
-            if current.origin in (Origin.PASTE, Origin.IMPORT) and current.title
-            else (extracted.title or current.title)
-        )[:500]
-        current.author = current.author or extracted.author
-        current.published_on = current.published_on or extracted.published_on
-        current.language = language
-        current.text = text
-        current.content_hash = text_hash
-        current.fetched_at = current.fetched_at or fetched_at
-        current.lease_until = None
-        current.failure_reason = ""
-        if not current.outlet and page_canonical:
-            current.outlet = dedup.outlet_of(page_canonical)
-        ArticleRevision.objects.create(
-            article=current, number=1, text=text, content_hash=text_hash, fetched_at=fetched_at
-        )
+        # This worker holds the claim, so the claimed row is current; the conditional UPDATE
+        # (which takes the row lock) still finds a re-delivered task's article already stored.
+        fields = {
+            "title": (
+                article.title
+                if article.origin in (Origin.PASTE, Origin.IMPORT) and article.title
+                else (extracted.title or article.title)
+            )[:500],
+            "author": article.author or extracted.author,
+            "published_on": article.published_on or extracted.published_on,
+            "language": language,
+            "text": text,
+            "content_hash": text_hash,
+            "fetched_at": Coalesce(F("fetched_at"), Value(fetched_at)),
+            "lease_until": None,
+            "failure_reason": "",
+            "updated_at": timezone.now(),
+        }
+        if not article.outlet and page_canonical:
+            fields["outlet"] = dedup.outlet_of(page_canonical)
+        if original is not None:
+            fields.update(
+                status=ArticleStatus.DUPLICATE, duplicate_of_id=original.id, duplicate_kind=kind
+            )
+        else:
+            fields.update(status=ArticleStatus.EXTRACTED, minhash=sig, attempts=0)
+        if not Article.objects.filter(id=article.id, status__in=PENDING).update(**fields):
+            return "done"
         elapsed = int((time.monotonic() - started) * 1000)
         if original is not None:
-            current.status = ArticleStatus.DUPLICATE
-            current.duplicate_of = original
-            current.duplicate_kind = kind
-            current.save()
-            _event(
-                current.id,
-                ArticleStatus.DUPLICATE,
-                f"duplicate of article {original.id} ({why})",
-                attempt=current.attempts,
+            _insert_stored_rows(
+                article.id,
+                text=text,
+                text_hash=text_hash,
+                fetched_at=fetched_at,
+                status=ArticleStatus.DUPLICATE,
+                message=f"duplicate of article {original.id} ({why})",
+                attempt=article.attempts,
                 elapsed_ms=elapsed,
             )
             return "duplicate"
-        current.status = ArticleStatus.EXTRACTED
-        current.minhash = sig
-        current.attempts = 0
-        current.save()
-        if page_canonical and not current.canonical_url:
+        if page_canonical and not article.canonical_url:
             try:
                 with transaction.atomic():
-                    Article.objects.filter(id=current.id).update(canonical_url=page_canonical)
+                    Article.objects.filter(id=article.id).update(canonical_url=page_canonical)
             except IntegrityError:
                 pass  # _find_original saw no holder under our locks; a racing URL keeps its own
-        ArticleBand.objects.bulk_create(
-            [ArticleBand(article=current, key=key) for key in set(keys)], ignore_conflicts=True
-        )
-        _event(
-            current.id,
-            ArticleStatus.EXTRACTED,
-            f"extracted {len(text)} characters ({language or 'language unknown'})",
-            attempt=current.attempts,
+        _insert_stored_rows(
+            article.id,
+            text=text,
+            text_hash=text_hash,
+            fetched_at=fetched_at,
+            status=ArticleStatus.EXTRACTED,
+            message=f"extracted {len(text)} characters ({language or 'language unknown'})",
+            attempt=0,
             elapsed_ms=elapsed,
+            band_keys=keys,
         )
-        transaction.on_commit(partial(article_ready.send, sender=Article, article_id=current.id))
+        transaction.on_commit(partial(article_ready.send, sender=Article, article_id=article.id))
     return "extracted"
+
+
+def _insert_stored_rows(
+    article_id: int,
+    *,
+    text: str,
+    text_hash: str,
+    fetched_at,
+    status: str,
+    message: str,
+    attempt: int,
+    elapsed_ms: int,
+    band_keys: list[int] | None = None,
+) -> None:
+    """Revision 1, the band keys (originals) and the history row: one round trip."""
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {ArticleRevision._meta.db_table} "
+        "(article_id, number, text, content_hash, fetched_at, created_at) "
+        "VALUES (%s, 1, %s, %s, %s, %s); "
+        f"INSERT INTO {ArticleEvent._meta.db_table} "
+        "(article_id, status, message, attempt, elapsed_ms, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    params = [article_id, text, text_hash, fetched_at, now]
+    params += [article_id, str(status), message[:2000], attempt, elapsed_ms, now]
+    if band_keys:
+        sql += (
+            f"; INSERT INTO {ArticleBand._meta.db_table} (article_id, key) "
+            "SELECT %s, k FROM unnest(%s::bigint[]) AS k ON CONFLICT DO NOTHING"
+        )
+        params += [article_id, sorted(set(band_keys))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _store_revision(article, text, text_hash, sig, keys, fetched_at, started) -> str:

@@ -120,6 +120,9 @@ def main() -> int:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["INGEST_ALLOW_LOOPBACK"] = "1"
+    # The bench measures ingestion: suggestion tasks (negotiations/ listens to article_ready)
+    # would share the single worker with it. Off for the worker and this process.
+    os.environ["SUGGEST_ON_INGEST"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
     import django
@@ -142,7 +145,7 @@ def main() -> int:
     pages = _pages(args.count)
     server = _serve(pages)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    print(f"{args.count} pages served on {base}", flush=True)
+    print(f"{args.count} pages served on {base}; SUGGEST_ON_INGEST=0 (ingestion only)", flush=True)
 
     worker = subprocess.Popen(
         [
@@ -223,6 +226,7 @@ def main() -> int:
                 "articles_per_s": round(rate, 1),
                 "ceiling_articles_per_s": round(ceiling, 1),
                 "peak_rss_mb": round(peak_rss / 2**20, 1),
+                "suggest_on_ingest": False,
             }
         )
     )
