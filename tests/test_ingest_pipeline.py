@@ -446,10 +446,15 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(web, pipeline
     """SIGKILL the worker mid-batch, start it again: each article stored exactly once."""
     from django.conf import settings
 
+    # Story 5 hangs until the gate opens, so the kill always finds it mid-task.
+    gate = threading.Event()
+
     def slow_page(n: int):
         body = page(f"Story {n}", distinct_text(n))
 
         def route(handler):
+            if n == 5:
+                gate.wait(60)
             time.sleep(0.3)
             respond(200, body)(handler)
 
@@ -459,10 +464,22 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(web, pipeline
     for n in range(24):
         web.routes[f"/batch/{n}"] = slow_page(n)
         ids.append(services.submit_url(url=web.url(f"/batch/{n}"))[0].id)
-    wait_for(lambda: Article.objects.filter(status="extracted").count() >= 3, 30)
+    wait_for(
+        lambda: (
+            Article.objects.filter(id=ids[5], lease_until__isnull=False)
+            .exclude(status__in=TERMINAL)
+            .exists()
+        ),
+        30,
+    )
 
     pipeline_worker.kill()
-    in_flight = Article.objects.filter(id__in=ids, lease_until__isnull=False).count()
+    in_flight = (
+        Article.objects.filter(id__in=ids, lease_until__isnull=False)
+        .exclude(status__in=TERMINAL)
+        .count()
+    )
+    gate.set()
     pipeline_worker.start()
     # Redis re-delivers the unacknowledged messages after the visibility timeout; the sweep
     # re-enqueues from PostgreSQL whatever the broker lost.
