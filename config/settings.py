@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -11,10 +10,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
+# Unset outside DEBUG, Django refuses to sign anything ("The SECRET_KEY setting must not be
+# empty") while commands that need no key (migrations, checks) still run.
 SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-local-development-key-only"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -70,12 +69,10 @@ TEMPLATES = [
     },
 ]
 
-if not env("DATABASE_URL", default=""):
-    raise ImproperlyConfigured(
-        "Set DATABASE_URL (e.g. postgres://user@127.0.0.1:5432/stance), "
-        "or start through `make run` / `make test`, which provide an embedded PostgreSQL."
-    )
-DATABASES = {"default": env.db("DATABASE_URL")}
+# Set DATABASE_URL (e.g. postgres://user@127.0.0.1:5432/stance), or start through `make run` /
+# `make test`, which provide an embedded PostgreSQL. Unset, the local socket's "stance" database
+# is tried, so that commands that need no database (checks, makemigrations) still run.
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres:///stance")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
