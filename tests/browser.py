@@ -27,9 +27,12 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail(
-            f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
-        )
+        message = f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        # A machine with only Python still passes the rest of the suite; CI installs chromium
+        # and must never skip them.
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests
     # themselves stay synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
