@@ -7,14 +7,17 @@ the database does, so the cells' strings are put together here once.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from negotiations.models import Party
-from negotiations.selectors import Matrix
+from negotiations.models import Issue, Party
+from negotiations.selectors import Matrix, Point, Series
 from negotiations.templatetags.stance import stance
 
 
@@ -33,10 +36,26 @@ CELL = (
 CHANGED_MARK = mark_safe('<span class="changed-mark" title="changed recently">●</span>')
 
 
-def matrix_rows(*, matrix: Matrix, query: str) -> list[RowView]:
+def evidence_query(*, on: date, suggested: bool) -> str:
+    """The query string of a position's evidence page (and its htmx fragment)."""
+    return urlencode({"on": on.isoformat(), **({"suggested": "on"} if suggested else {})})
+
+
+def evidence_url(*, party: Party, issue: Issue, on: date, suggested: bool) -> str:
+    path = reverse("position", args=[party.slug, issue.slug])
+    return f"{path}?{evidence_query(on=on, suggested=suggested)}"
+
+
+def point_evidence(*, suggested: bool) -> Callable[[Series, Point], str]:
+    """For charts: the evidence page of a series' point (the position held from that day)."""
+    return lambda s, p: evidence_url(party=s.party, issue=s.issue, on=p.day, suggested=suggested)
+
+
+def matrix_rows(*, matrix: Matrix, suggested: bool) -> list[RowView]:
     """The matrix's cells as HTML, built with format_html (every value escaped)."""
     # One reverse() for the whole table: each cell's URL differs only by the two slugs.
     pattern = reverse("position", args=["PARTY", "ISSUE"])
+    query = evidence_query(on=matrix.on, suggested=suggested)
     rows = []
     for row in matrix.rows:
         cells = []

@@ -6,9 +6,6 @@ htmx request gets only the fragment it swaps (a `{% partialdef %}` of the same t
 
 from __future__ import annotations
 
-from datetime import date
-from urllib.parse import urlencode
-
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -34,7 +31,7 @@ from negotiations.forms import (
     default_period,
 )
 from negotiations.models import Issue, Party
-from negotiations.presenters import matrix_rows
+from negotiations.presenters import matrix_rows, point_evidence
 from negotiations.selectors import (
     position_evidence,
     position_matrix,
@@ -57,19 +54,12 @@ def _render(request: HttpRequest, template: str, fragment: str, context: dict) -
     return render(request, template, context)
 
 
-def _evidence_url(party: Party, issue: Issue, on: date, suggested: bool) -> str:
-    query = {"on": on.isoformat(), **({"suggested": "on"} if suggested else {})}
-    url = reverse("position", args=[party.slug, issue.slug])
-    return f"{url}?{urlencode(query)}"
-
-
 @require_GET
 @permission_required(READ, raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = AsOfForm(request.GET)
     on, suggested = form.value("on"), form.value("suggested")
     matrix = position_matrix(on=on, recent_days=form.value("recent"), include_suggested=suggested)
-    cell_query = urlencode({"on": on.isoformat(), **({"suggested": "on"} if suggested else {})})
     return _render(
         request,
         "negotiations/dashboard.html",
@@ -77,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "matrix": matrix,
-            "rows": matrix_rows(matrix=matrix, query=cell_query),
+            "rows": matrix_rows(matrix=matrix, suggested=suggested),
             "suggested": suggested,
         },
     )
@@ -118,7 +108,7 @@ def issue_timeline(request: HttpRequest, slug: str) -> HttpResponse:
         since=since,
         until=until,
         labels=labels,
-        href=lambda s, p: _evidence_url(s.party, s.issue, p.day, suggested),
+        href=point_evidence(suggested=suggested),
     )
     poles = {s.party.pk: s for s in series}
     gap = None
@@ -195,7 +185,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 until=until,
                 labels={v: label for (i, v), label in labels.items() if i == s.issue.pk},
                 band=22,
-                href=lambda s, p: _evidence_url(s.party, s.issue, p.day, suggested),
+                href=point_evidence(suggested=suggested),
             )
         )
     return _render(
