@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -21,7 +22,9 @@ NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SEED = 1  # fixed: band keys must be comparable across processes and deployments
+# Fixed, like the scheme: band keys must be comparable across processes and deployments.
+_SEED = 1
+_SCHEME = "affine32"
 
 
 def outlet_of(url: str) -> str:
@@ -67,13 +70,25 @@ def _shingles(text: str, size: int = 5) -> list[bytes]:
     return [" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)]
 
 
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # Drawing the permutations costs as much as hashing an article's shingles: once a process.
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+
+
 def signature(text: str) -> list[int]:
     # crc32 (C) instead of datasketch's default sha1 per shingle: same quality for MinHash,
     # a third of the time. Changing it would need the stored signatures and bands recomputed.
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+    minhash = MinHash(
+        num_perm=NUM_PERM,
+        seed=_SEED,
+        hashfunc=zlib.crc32,
+        permutations=_permutations(),
+        scheme=_SCHEME,
+    )
     minhash.update_batch(_shingles(text))
     # Values are below 2**32: they fit PostgreSQL's bigint.
-    return [int(v) for v in minhash.hashvalues]
+    return minhash.hashvalues.tolist()
 
 
 def band_keys(sig: list[int]) -> list[int]:

@@ -8,13 +8,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 import charset_normalizer
 import dateparser
 import nh3
 import trafilatura
 from django.conf import settings
+
+from articles.language import identify_language
 
 DATE_LANGUAGES = ["fr", "en", "uk", "ru"]
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.I)
@@ -126,19 +127,8 @@ def parse_date(value: object) -> date | None:
     return parsed.date() if parsed else None
 
 
-@lru_cache(maxsize=1)
-def _detector():
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
-
-    codes = [getattr(IsoCode639_1, code.upper()) for code in settings.INGEST_LANGUAGES]
-    # Not the low-accuracy mode: it took plain English news prose for Polish in our tests.
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
-
-
 def detect_language(text: str) -> str:
-    # The opening of an article settles its language; reading all of it only costs time.
-    language = _detector().detect_language_of(text[:1000])
-    return language.iso_code_639_1.name.lower() if language else ""
+    return identify_language(text=text, languages=settings.INGEST_LANGUAGES)
 
 
 def extract_html(document: str, *, url: str = "") -> Extracted:

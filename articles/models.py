@@ -98,8 +98,15 @@ class Article(models.Model):
     status = models.CharField(
         max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.QUEUED
     )
+    # Indexed only where set (article_copies_idx): most articles are originals, and an index
+    # holding their NULLs would tempt the planner into scanning all of them when deduplicating.
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="copies"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="copies",
+        db_index=False,
     )
     duplicate_kind = models.CharField(max_length=5, choices=DuplicateKind.choices, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -137,6 +144,11 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["content_hash"], name="article_content_hash_idx"),
             models.Index(fields=["status", "lease_until"], name="article_status_lease_idx"),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="article_copies_idx",
+            ),
         ]
         permissions = [("ingest_article", "Can submit URLs, uploads and feeds for ingestion")]
 
@@ -189,7 +201,10 @@ class ArticleBand(models.Model):
     stored articles, unlike comparing the new text with every stored one.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bands")
+    # The unique (article, key) index serves look-ups by article: no second index to maintain.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bands", db_index=False
+    )
     key = models.BigIntegerField(db_index=True)
 
     class Meta:

@@ -305,23 +305,23 @@ def _claim(article_id: int, *, refresh: bool) -> Article | None:
     statuses = [ArticleStatus.EXTRACTED] if refresh else list(PENDING)
     # The attempt is counted (and committed) before any work, so a worker killed mid-task
     # still used one up: a task that always kills its worker is parked, not looped.
-    # One round trip: the conditional UPDATE returns the claimed row (the claim is the read).
-    claimed = list(
-        Article.objects.raw(
-            f"UPDATE {Article._meta.db_table} SET attempts = attempts + 1, lease_until = %s "
-            "WHERE id = %s AND status = ANY(%s) AND attempts < %s "
-            "AND (lease_until IS NULL OR lease_until < %s) RETURNING *",
-            [
-                now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
-                article_id,
-                [str(status) for status in statuses],
-                settings.INGEST_MAX_ATTEMPTS,
-                now,
-            ],
-        )
+    # One round trip, its own transaction: the conditional UPDATE returns the claimed row (the
+    # claim is the read), and the commit does not wait for the disk (RELAXED_COMMIT_SQL).
+    claimed = _last_result(
+        f"{RELAXED_COMMIT_SQL}; "
+        f"UPDATE {Article._meta.db_table} SET attempts = attempts + 1, lease_until = %s "
+        "WHERE id = %s AND status = ANY(%s) AND attempts < %s "
+        "AND (lease_until IS NULL OR lease_until < %s) RETURNING *",
+        [
+            now + timedelta(seconds=settings.INGEST_LEASE_SECONDS),
+            article_id,
+            [str(status) for status in statuses],
+            settings.INGEST_MAX_ATTEMPTS,
+            now,
+        ],
     )
     if claimed:
-        return claimed[0]
+        return _instance(Article, claimed[0])
     article = Article.objects.filter(id=article_id).first()
     if article is None or article.status not in statuses:
         return None
@@ -369,9 +369,9 @@ def _obtain(article: Article, *, refresh: bool) -> _Content:
             message += f" from {result.url[:300]}"
     elapsed = int((time.monotonic() - started) * 1000)
     if not refresh:
-        # One statement list, one round trip (and the commit): the status and its history row.
+        # One statement list, one round trip, one transaction: the status and its history row.
         now = timezone.now()
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"{RELAXED_COMMIT_SQL}; "
                 f"UPDATE {Article._meta.db_table} SET status = %s, fetched_at = %s "
@@ -446,23 +446,56 @@ def process_article(*, article_id: int, refresh: bool = False) -> str:
 RELAXED_COMMIT_SQL = "SET LOCAL synchronous_commit TO OFF"
 
 
-def _lock_keys_relaxed(keys: list[int]) -> None:
-    """Serialize concurrent stores of similar texts: they take the same advisory locks.
+def _last_result(sql: str, params: list) -> list[dict]:
+    """Run several statements in one round trip; the rows of the last one, as dicts.
 
-    The transaction's commit is relaxed in the same round trip (RELAXED_COMMIT_SQL).
+    psycopg binds parameters client-side here, so the statements travel as one simple query,
+    which PostgreSQL runs as one transaction unless a transaction is already open.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{RELAXED_COMMIT_SQL}; "
-            "SELECT count(pg_advisory_xact_lock(k)) FROM "
-            "(SELECT DISTINCT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
-            [sorted(keys)],
-        )
+        cursor.execute(sql, params)
+        while cursor.nextset():
+            pass
+        if cursor.description is None:
+            return []
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _find_original(
+def _instance(model, row: dict):
+    # from_db wants the model's field order, which need not be the table's column order.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in row]
+    return model.from_db(connection.alias, names, [row[name] for name in names])
+
+
+def _lock_and_find_original(
     article: Article, *, page_canonical: str, text_hash: str, sig: list[int], keys: list[int]
-) -> tuple[Article | None, str, str]:
+) -> tuple[int | None, str, str]:
+    """Take this text's locks, then find the article it copies: (its id, kind, why) or None.
+
+    Concurrent stores of similar texts take the same advisory locks, so they run one after the
+    other and the second sees the first. One round trip relaxes the commit
+    (RELAXED_COMMIT_SQL), takes the locks and runs the look-up: the original with the same text
+    (the partial unique index), else the originals sharing a band key with this text (at most
+    20 per key), a bounded number of index probes whatever the number of stored articles.
+    Written so that the plan stays right without statistics (a new database, autovacuum off):
+    the band probes run once (an InitPlan), never a scan of the bands or a loop over articles.
+    """
+    article_table, band_table = Article._meta.db_table, ArticleBand._meta.db_table
+    found = _last_result(
+        f"{RELAXED_COMMIT_SQL}; "
+        "SELECT count(pg_advisory_xact_lock(k)) FROM "
+        "(SELECT DISTINCT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys; "
+        f"SELECT 'exact' AS match, id, minhash FROM {article_table} "
+        "WHERE content_hash = %s AND content_hash <> '' AND duplicate_of_id IS NULL "
+        "AND id <> %s "
+        f"UNION ALL SELECT 'near' AS match, id, minhash FROM {article_table} "
+        "WHERE id = ANY(ARRAY(SELECT band.article_id FROM unnest(%s::bigint[]) AS k(key) "
+        f"CROSS JOIN LATERAL (SELECT article_id FROM {band_table} "
+        "WHERE key = k.key AND article_id <> %s LIMIT 20) AS band)) "
+        "AND duplicate_of_id IS NULL",
+        [sorted({*keys, int(text_hash[:15], 16)}), text_hash, article.id, keys, article.id],
+    )
     if page_canonical and page_canonical != article.canonical_url:
         other = Article.objects.filter(canonical_url=page_canonical).exclude(id=article.id).first()
         # Some sites declare their home page as every article's canonical URL: the texts must
@@ -472,31 +505,15 @@ def _find_original(
             and other.minhash
             and dedup.similarity(sig, other.minhash) >= URL_DUPLICATE_MIN_SIMILARITY
         ):
-            return other.duplicate_of or other, DuplicateKind.URL, "same canonical URL"
-    # One query, a bounded number of index lookups whatever the number of stored articles: the
-    # original with the same text (the partial unique index), else the originals sharing a band
-    # key with this text (at most 50 candidates).
-    article_table, band_table = Article._meta.db_table, ArticleBand._meta.db_table
-    found = list(
-        Article.objects.raw(
-            "SELECT * FROM ("
-            f"SELECT 'exact' AS match, id, minhash FROM {article_table} "
-            "WHERE content_hash = %s AND duplicate_of_id IS NULL AND id <> %s LIMIT 1) AS exact "
-            f"UNION ALL SELECT 'near' AS match, id, minhash FROM {article_table} "
-            "WHERE duplicate_of_id IS NULL AND id IN ("
-            f"SELECT DISTINCT article_id FROM {band_table} "
-            "WHERE key = ANY(%s) AND article_id <> %s LIMIT 50)",
-            [text_hash, article.id, list(keys), article.id],
-        )
-    )
-    for other in found:
-        if other.match == "exact":
-            return other, DuplicateKind.EXACT, "same text"
+            return other.duplicate_of_id or other.id, DuplicateKind.URL, "same canonical URL"
+    for row in found:
+        if row["match"] == "exact":
+            return row["id"], DuplicateKind.EXACT, "same text"
     best, best_score = None, 0.0
-    for candidate in found:
-        score = dedup.similarity(sig, candidate.minhash or [])
+    for row in found:
+        score = dedup.similarity(sig, row["minhash"] or [])
         if score > best_score:
-            best, best_score = candidate, score
+            best, best_score = row["id"], score
     if best is not None and best_score >= settings.INGEST_NEAR_DUPLICATE_THRESHOLD:
         return best, DuplicateKind.NEAR, f"near-duplicate, similarity {best_score:.2f}"
     return None, "", ""
@@ -521,8 +538,7 @@ def _store(
     if refresh:
         return _store_revision(article, text, text_hash, sig, keys, fetched_at, started)
     with transaction.atomic():
-        _lock_keys_relaxed([*keys, int(text_hash[:15], 16)])
-        original, kind, why = _find_original(
+        original_id, kind, why = _lock_and_find_original(
             article, page_canonical=page_canonical, text_hash=text_hash, sig=sig, keys=keys
         )
         # This worker holds the claim, so the claimed row is current; the conditional UPDATE
@@ -545,23 +561,23 @@ def _store(
         }
         if not article.outlet and page_canonical:
             fields["outlet"] = dedup.outlet_of(page_canonical)
-        if original is not None:
+        if original_id is not None:
             fields.update(
-                status=ArticleStatus.DUPLICATE, duplicate_of_id=original.id, duplicate_kind=kind
+                status=ArticleStatus.DUPLICATE, duplicate_of_id=original_id, duplicate_kind=kind
             )
         else:
             fields.update(status=ArticleStatus.EXTRACTED, minhash=sig, attempts=0)
         if not Article.objects.filter(id=article.id, status__in=PENDING).update(**fields):
             return "done"
         elapsed = int((time.monotonic() - started) * 1000)
-        if original is not None:
+        if original_id is not None:
             _insert_stored_rows(
                 article.id,
                 text=text,
                 text_hash=text_hash,
                 fetched_at=fetched_at,
                 status=ArticleStatus.DUPLICATE,
-                message=f"duplicate of article {original.id} ({why})",
+                message=f"duplicate of article {original_id} ({why})",
                 attempt=article.attempts,
                 elapsed_ms=elapsed,
             )
@@ -571,7 +587,7 @@ def _store(
                 with transaction.atomic():
                     Article.objects.filter(id=article.id).update(canonical_url=page_canonical)
             except IntegrityError:
-                pass  # _find_original saw no holder under our locks; a racing URL keeps its own
+                pass  # the look-up saw no holder under our locks; a racing URL keeps its own
         _insert_stored_rows(
             article.id,
             text=text,

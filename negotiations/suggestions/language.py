@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import simplemma
+
+from articles.language import identify_language
 
 LANGUAGES = ("en", "fr", "de", "uk", "ru")
 
@@ -41,18 +43,9 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
 
 
-@cache
-def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
-
-
 def detect_language(*, text: str) -> str:
-    """The article's language among those the lexicon covers (the first 2,000 characters)."""
-    return _identifier().classify(text[:2000])[0]
+    """The article's language among those the lexicon covers."""
+    return identify_language(text=text, languages=LANGUAGES)
 
 
 def sentence_spans(*, text: str) -> list[tuple[int, int]]:
