@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -61,6 +62,29 @@ def _tls_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+_local = threading.local()
+
+
+def _client() -> httpx.Client:
+    """This thread's client, its cookies from earlier fetches forgotten.
+
+    One client per thread, as building one costs more than a loopback fetch. It keeps no
+    connection alive: each fetch connects afresh to the address it has just checked, so a
+    connection opened for one host name is never reused for another at the same address, nor
+    are cookies (they would be filed under the address).
+    """
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = httpx.Client(
+            follow_redirects=False,
+            trust_env=False,
+            verify=_tls_context(),
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+    client.cookies.clear()
+    return client
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -167,77 +191,75 @@ def safe_fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current = url
-    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context()) as client:
-        for _hop in range(settings.INGEST_MAX_REDIRECTS + 1):
-            parts = urlsplit(current)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(f"refused: not an http(s) URL: {current[:200]}", permanent=True)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            address = resolve_public(parts.hostname, port)
-            host_for_url = f"[{address}]" if ":" in address else address
-            target = parts._replace(netloc=f"{host_for_url}:{port}", fragment="").geturl()
-            host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
-            timeout = httpx.Timeout(min(remaining, settings.INGEST_READ_TIMEOUT_SECONDS))
-            request = client.build_request(
-                "GET",
-                target,
-                headers={**headers, "Host": host_header},
-                timeout=timeout,
-                # Certificates are checked against the name, while we connect to the address.
-                extensions={"sni_hostname": parts.hostname, "timeout": timeout.as_dict()},
-            )
-            try:
-                response = client.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"timed out fetching {current[:200]}", permanent=False) from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"connection failed: {exc}", permanent=False) from exc
-            try:
-                if response.status_code in REDIRECT_CODES:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError("redirect without a Location", permanent=True)
-                    current = urljoin(current, location)
-                    continue
-                declared = int(response.headers.get("content-length") or 0)
-                if declared > max_bytes:
-                    raise FetchError(
-                        f"response larger than {max_bytes} bytes ({declared} declared)",
-                        permanent=True,
-                    )
-                status = response.status_code
-                if status == 304:
-                    body = b""
-                elif status >= 400:
-                    permanent = status not in (408, 425, 429) and status < 500
-                    raise FetchError(f"HTTP {status} from {current[:200]}", permanent=permanent)
-                else:
-                    try:
-                        body = _read_capped(response, deadline=deadline, max_bytes=max_bytes)
-                    except httpx.TimeoutException as exc:
-                        raise FetchError(
-                            f"timed out reading {current[:200]}", permanent=False
-                        ) from exc
-                    except zlib.error as exc:
-                        raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
-                    except httpx.HTTPError as exc:
-                        raise FetchError(f"broken response: {exc}", permanent=False) from exc
-                mime, charset = _content_type(response.headers.get("content-type", ""))
-                return FetchResult(
-                    url=current,
-                    status=status,
-                    body=body,
-                    content_type=mime,
-                    charset=charset,
-                    etag=response.headers.get("etag", ""),
-                    last_modified=response.headers.get("last-modified", ""),
-                    headers=dict(response.headers),
+    client = _client()
+    for _hop in range(settings.INGEST_MAX_REDIRECTS + 1):
+        parts = urlsplit(current)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"refused: not an http(s) URL: {current[:200]}", permanent=True)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = resolve_public(parts.hostname, port)
+        host_for_url = f"[{address}]" if ":" in address else address
+        target = parts._replace(netloc=f"{host_for_url}:{port}", fragment="").geturl()
+        host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
+        timeout = httpx.Timeout(min(remaining, settings.INGEST_READ_TIMEOUT_SECONDS))
+        request = client.build_request(
+            "GET",
+            target,
+            headers={**headers, "Host": host_header},
+            timeout=timeout,
+            # Certificates are checked against the name, while we connect to the address.
+            extensions={"sni_hostname": parts.hostname, "timeout": timeout.as_dict()},
+        )
+        try:
+            response = client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out fetching {current[:200]}", permanent=False) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"connection failed: {exc}", permanent=False) from exc
+        try:
+            if response.status_code in REDIRECT_CODES:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError("redirect without a Location", permanent=True)
+                current = urljoin(current, location)
+                continue
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise FetchError(
+                    f"response larger than {max_bytes} bytes ({declared} declared)",
+                    permanent=True,
                 )
-            finally:
-                response.close()
+            status = response.status_code
+            if status == 304:
+                body = b""
+            elif status >= 400:
+                permanent = status not in (408, 425, 429) and status < 500
+                raise FetchError(f"HTTP {status} from {current[:200]}", permanent=permanent)
+            else:
+                try:
+                    body = _read_capped(response, deadline=deadline, max_bytes=max_bytes)
+                except httpx.TimeoutException as exc:
+                    raise FetchError(f"timed out reading {current[:200]}", permanent=False) from exc
+                except zlib.error as exc:
+                    raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"broken response: {exc}", permanent=False) from exc
+            mime, charset = _content_type(response.headers.get("content-type", ""))
+            return FetchResult(
+                url=current,
+                status=status,
+                body=body,
+                content_type=mime,
+                charset=charset,
+                etag=response.headers.get("etag", ""),
+                last_modified=response.headers.get("last-modified", ""),
+                headers=dict(response.headers),
+            )
+        finally:
+            response.close()
     raise FetchError(
         f"too many redirects (more than {settings.INGEST_MAX_REDIRECTS})", permanent=True
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 
 # The opening of an article settles its language; reading all of it only costs time.
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 1000
 
 
 @cache

@@ -36,24 +36,22 @@ def ingest_article(self, article_id: int, refresh: bool = False) -> str:
 
 @shared_task(bind=True, max_retries=None, autoretry_for=DATABASE_ERRORS, retry_backoff=True)
 def ingest_batch(self, article_ids: list[int]) -> int:
-    """Many articles per message (feeds, imports): the broker round trip is paid once.
+    """Many articles per message (feeds, imports): one claim and one store for the batch.
 
-    Each article is still claimed on its own, so a re-delivered batch skips the finished ones.
+    A re-delivered batch skips the stored articles and runs the others one by one.
     """
-    for article_id in article_ids:
-        try:
-            services.process_article(article_id=article_id)
-        except services.RetryLater as exc:
-            ingest_article.apply_async((article_id,), countdown=exc.countdown)
-        except SoftTimeLimitExceeded:
-            services.release_after_timeout(
-                article_id=article_id, reason="the batch ran out of time"
-            )
-            # The rest of the batch goes on as single tasks, each with its own time limit.
-            for rest in article_ids[article_ids.index(article_id) :]:
-                ingest_article.apply_async((rest,), countdown=settings.INGEST_RETRY_BACKOFF_SECONDS)
-            return 0
-    return len(article_ids)
+    try:
+        retries = services.process_batch(article_ids=article_ids)
+    except SoftTimeLimitExceeded:
+        # What this batch claimed and did not store goes on as single tasks, each with its
+        # own time limit.
+        released = services.release_claims(
+            article_ids=article_ids, reason="the batch ran out of time"
+        )
+        retries = [(article_id, settings.INGEST_RETRY_BACKOFF_SECONDS) for article_id in released]
+    for article_id, countdown in retries:
+        ingest_article.apply_async((article_id,), countdown=countdown)
+    return len(article_ids) - len(retries)
 
 
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=True, max_retries=5)

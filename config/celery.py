@@ -1,9 +1,20 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("stance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _close_old_connections(**kwargs) -> None:
+    # What Django does around each request: drop a connection that failed or outlived
+    # CONN_MAX_AGE, keep the others (CELERY_DB_REUSE_MAX stops Celery closing every one).
+    from django.db import close_old_connections
+
+    close_old_connections()
+

@@ -143,6 +143,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "poll-due-feeds": {"task": "articles.tasks.poll_due_feeds", "schedule": 60.0},
     "requeue-stalled-articles": {"task": "articles.tasks.requeue_stalled", "schedule": 300.0},
 }
+# Celery's Django fix-up closes the database connection after every task unless this is set:
+# a new PostgreSQL connection per task. Reused instead (CONN_MAX_AGE and the health checks
+# still apply), and recycled after twice this many tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Stance suggestions for every article that ingestion stores (docs/suggestions.md).
