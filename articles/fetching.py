@@ -16,9 +16,9 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
-import httpx
+import httpcore
 from django.conf import settings
 
 # Cloud metadata services reachable from instances; refused even where private ranges are not.
@@ -67,24 +67,20 @@ def _tls_context() -> ssl.SSLContext:
 _local = threading.local()
 
 
-def _client() -> httpx.Client:
-    """This thread's client, its cookies from earlier fetches forgotten.
+def _pool() -> httpcore.ConnectionPool:
+    """This thread's connection pool, which keeps no connection alive.
 
-    One client per thread, as building one costs more than a loopback fetch. It keeps no
-    connection alive: each fetch connects afresh to the address it has just checked, so a
-    connection opened for one host name is never reused for another at the same address, nor
-    are cookies (they would be filed under the address).
+    httpcore is httpx's transport, used bare: httpx's models and URL handling cost more than a
+    loopback fetch, and this module does its own redirects and decoding anyway. Each fetch
+    connects afresh to the address it has just checked, so a connection opened for one host
+    name is never reused for another at the same address.
     """
-    client = getattr(_local, "client", None)
-    if client is None:
-        client = _local.client = httpx.Client(
-            follow_redirects=False,
-            trust_env=False,
-            verify=_tls_context(),
-            limits=httpx.Limits(max_keepalive_connections=0),
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = httpcore.ConnectionPool(
+            ssl_context=_tls_context(), max_keepalive_connections=0
         )
-    client.cookies.clear()
-    return client
+    return pool
 
 
 def _address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -137,13 +133,16 @@ def _decoder(encoding: str):
     raise FetchError(f"unsupported content encoding {encoding!r}", permanent=True)
 
 
-def _read_capped(response: httpx.Response, *, deadline: float, max_bytes: int) -> bytes:
+def _read_capped(
+    response: httpcore.Response, encoding: str, *, deadline: float, max_bytes: int
+) -> bytes:
     """Read the body, decompressing in bounded steps so a gzip bomb stops at the cap."""
-    decoder = _decoder(response.headers.get("content-encoding", ""))
+    decoder = _decoder(encoding)
     out = bytearray()
     too_large = FetchError(f"response larger than {max_bytes} bytes", permanent=True)
-    # No chunk size: a buffering chunker would hide a trickle from the deadline check.
-    for chunk in response.iter_raw():
+    # One chunk per read from the socket: a buffering reader would hide a trickle from the
+    # deadline check.
+    for chunk in response.iter_stream():
         if time.monotonic() > deadline:
             raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
         if decoder is None:
@@ -170,6 +169,61 @@ def _content_type(value: str) -> tuple[str, str]:
     return mime.strip().lower(), charset
 
 
+def _target(parts) -> str:
+    """The request target, percent-encoded where the URL was not (an IRI's path)."""
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
+    return f"{path}?{query}" if query else path
+
+
+def _receive(
+    response: httpcore.Response, url: str, *, deadline: float, max_bytes: int
+) -> FetchResult:
+    headers: dict[str, str] = {}
+    for name, value in response.headers:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    status = response.status
+    body = b""
+    if status in REDIRECT_CODES or status == 304:
+        pass
+    elif status >= 400:
+        permanent = status not in (408, 425, 429) and status < 500
+        raise FetchError(f"HTTP {status} from {url[:200]}", permanent=permanent)
+    else:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchError(
+                f"response larger than {max_bytes} bytes ({declared} declared)", permanent=True
+            )
+        try:
+            body = _read_capped(
+                response,
+                headers.get("content-encoding", ""),
+                deadline=deadline,
+                max_bytes=max_bytes,
+            )
+        except httpcore.TimeoutException as exc:
+            raise FetchError(f"timed out reading {url[:200]}", permanent=False) from exc
+        except zlib.error as exc:
+            raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise FetchError(
+                f"broken response: {exc or type(exc).__name__}", permanent=False
+            ) from exc
+    mime, charset = _content_type(headers.get("content-type", ""))
+    return FetchResult(
+        url=url,
+        status=status,
+        body=body,
+        content_type=mime,
+        charset=charset,
+        etag=headers.get("etag", ""),
+        last_modified=headers.get("last-modified", ""),
+        headers=headers,
+    )
+
+
 def safe_fetch(
     url: str,
     *,
@@ -191,75 +245,53 @@ def safe_fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current = url
-    client = _client()
+    pool = _pool()
     for _hop in range(settings.INGEST_MAX_REDIRECTS + 1):
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"refused: not an http(s) URL: {current[:200]}", permanent=True)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = resolve_public(parts.hostname, port)
-        host_for_url = f"[{address}]" if ":" in address else address
-        target = parts._replace(netloc=f"{host_for_url}:{port}", fragment="").geturl()
-        host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        try:
+            host = parts.hostname.encode("idna").decode("ascii")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except (UnicodeError, ValueError) as exc:
+            raise FetchError(f"refused: bad address {current[:200]}", permanent=True) from exc
+        address = resolve_public(host, port)
+        host_header = host if parts.port is None else f"{host}:{parts.port}"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
-        timeout = httpx.Timeout(min(remaining, settings.INGEST_READ_TIMEOUT_SECONDS))
-        request = client.build_request(
-            "GET",
-            target,
-            headers={**headers, "Host": host_header},
-            timeout=timeout,
-            # Certificates are checked against the name, while we connect to the address.
-            extensions={"sni_hostname": parts.hostname, "timeout": timeout.as_dict()},
-        )
+        timeout = min(remaining, settings.INGEST_READ_TIMEOUT_SECONDS)
+        request_headers = [(k.encode(), v.encode("latin-1", "replace")) for k, v in headers.items()]
         try:
-            response = client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
+            with pool.stream(
+                "GET",
+                # Connect to the checked address; the name travels in Host and in TLS (SNI),
+                # where the certificate is checked against it.
+                httpcore.URL(
+                    scheme=parts.scheme.encode(),
+                    host=address.encode(),
+                    port=port,
+                    target=_target(parts).encode("ascii"),
+                ),
+                headers=[(b"Host", host_header.encode()), *request_headers],
+                extensions={
+                    "sni_hostname": host,
+                    "timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout),
+                },
+            ) as response:
+                result = _receive(response, current, deadline=deadline, max_bytes=max_bytes)
+        except httpcore.TimeoutException as exc:
             raise FetchError(f"timed out fetching {current[:200]}", permanent=False) from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"connection failed: {exc}", permanent=False) from exc
-        try:
-            if response.status_code in REDIRECT_CODES:
-                location = response.headers.get("location")
-                if not location:
-                    raise FetchError("redirect without a Location", permanent=True)
-                current = urljoin(current, location)
-                continue
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise FetchError(
-                    f"response larger than {max_bytes} bytes ({declared} declared)",
-                    permanent=True,
-                )
-            status = response.status_code
-            if status == 304:
-                body = b""
-            elif status >= 400:
-                permanent = status not in (408, 425, 429) and status < 500
-                raise FetchError(f"HTTP {status} from {current[:200]}", permanent=permanent)
-            else:
-                try:
-                    body = _read_capped(response, deadline=deadline, max_bytes=max_bytes)
-                except httpx.TimeoutException as exc:
-                    raise FetchError(f"timed out reading {current[:200]}", permanent=False) from exc
-                except zlib.error as exc:
-                    raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
-                except httpx.HTTPError as exc:
-                    raise FetchError(f"broken response: {exc}", permanent=False) from exc
-            mime, charset = _content_type(response.headers.get("content-type", ""))
-            return FetchResult(
-                url=current,
-                status=status,
-                body=body,
-                content_type=mime,
-                charset=charset,
-                etag=response.headers.get("etag", ""),
-                last_modified=response.headers.get("last-modified", ""),
-                headers=dict(response.headers),
-            )
-        finally:
-            response.close()
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise FetchError(
+                f"connection failed: {exc or type(exc).__name__}", permanent=False
+            ) from exc
+        if result.status not in REDIRECT_CODES:
+            return result
+        location = result.headers.get("location")
+        if not location:
+            raise FetchError("redirect without a Location", permanent=True)
+        current = urljoin(current, location)
     raise FetchError(
         f"too many redirects (more than {settings.INGEST_MAX_REDIRECTS})", permanent=True
     )

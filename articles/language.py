@@ -10,17 +10,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+import numpy as np
+
 # The opening of an article settles its language; reading all of it only costs time.
 SAMPLE_CHARS = 1000
 
 
 @cache
-def _identifier(languages: tuple[str, ...]):
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+def _model() -> tuple:
+    # Decompressing the model takes half a second: once per process, for every language set.
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    return load_model(MODEL_DIR / MODEL_FILE)
+
+
+@cache
+def _identifier(languages: tuple[str, ...]):
+    from py3langid.langid import LanguageIdentifier
+
+    ptc, pc, classes, nextmove, row, output = _model()
+    identifier = LanguageIdentifier(
+        np.asarray(ptc), np.asarray(pc), classes, nextmove, output, tk_row=row
+    )
     identifier.set_languages(list(languages))
     return identifier
+
+
+def load_model() -> None:
+    """Load the model now rather than on the first article (workers call this at start)."""
+    _model()
 
 
 def identify_language(*, text: str, languages: Iterable[str]) -> str:

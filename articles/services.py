@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -131,6 +134,10 @@ def submit_url(
 
 
 BATCH_SIZE = 20
+# A batch's pages are fetched this many at a time once a server is slow to answer (they often
+# come from one site: a few, to stay polite).
+FETCH_CONCURRENCY = 4
+FETCH_WAIT_BEFORE_CONCURRENCY = 0.05  # seconds
 
 
 def _on_commit_enqueue_batches(article_ids: list[int]) -> None:
@@ -587,12 +594,25 @@ def _mark_fetched(item: _Prepared) -> None:
     item.fetch_message = ""
 
 
-def _prepare(article: Article) -> _Prepared:
-    """Fetch (or read the upload), extract, check and sign one claimed article."""
-    fetched_at = timezone.now()
-    started = time.monotonic()
+@dataclass
+class _Obtained:
+    content: _Content
+    message: str
+    fetched_at: datetime
+    fetch_ms: int
+
+
+def _obtain_timed(article: Article) -> _Obtained:
+    fetched_at, started = timezone.now(), time.monotonic()
     content, message = _obtain(article)
-    fetched = time.monotonic()
+    return _Obtained(content, message, fetched_at, int((time.monotonic() - started) * 1000))
+
+
+def _prepare(article: Article, obtained: _Obtained | None = None) -> _Prepared:
+    """Extract, check and sign one claimed article, fetched (or read) here unless given."""
+    obtained = obtained or _obtain_timed(article)
+    content = obtained.content
+    started = time.monotonic()
     extracted = extract(
         content.data,
         content_type=content.content_type,
@@ -611,10 +631,10 @@ def _prepare(article: Article) -> _Prepared:
     return _Prepared(
         article=article,
         extracted=extracted,
-        fetched_at=fetched_at,
-        fetch_message=message,
-        fetch_ms=int((fetched - started) * 1000),
-        extract_seconds=time.monotonic() - fetched,
+        fetched_at=obtained.fetched_at,
+        fetch_message=obtained.message,
+        fetch_ms=obtained.fetch_ms,
+        extract_seconds=time.monotonic() - started,
         text_hash=dedup.content_hash(text),
         sig=sig,
         keys=dedup.band_keys(sig),
@@ -665,22 +685,74 @@ def process_batch(*, article_ids: list[int]) -> list[tuple[int, float]]:
     retries: list[tuple[int, float]] = []
     prepared: list[_Prepared] = []
     for article_id in article_ids:
-        article = claimed.get(article_id)
-        try:
-            if article is None:
-                process_article(article_id=article_id)
-                continue
+        if article_id not in claimed:
             try:
-                prepared.append(_prepare(article))
-            except FetchError as exc:
+                process_article(article_id=article_id)
+            except RetryLater as exc:
+                retries.append((article_id, exc.countdown))
+    for article, obtain in _fetched([claimed[i] for i in article_ids if i in claimed]):
+        try:
+            prepared.append(_prepare(article, obtain()))
+        except FetchError as exc:
+            try:
                 _retry_or_fail(article, exc, refresh=False)
-            except ExtractionError as exc:
-                _fail(article_id, str(exc), refresh=False, attempt=article.attempts)
-        except RetryLater as exc:
-            retries.append((article_id, exc.countdown))
+            except RetryLater as later:
+                retries.append((article.id, later.countdown))
+        except ExtractionError as exc:
+            _fail(article.id, str(exc), refresh=False, attempt=article.attempts)
     if prepared:
         _store(prepared)
     return retries
+
+
+def _fetched(articles: list[Article]) -> Iterator[tuple[Article, Callable[[], _Obtained]]]:
+    """Each article with the call that gives its content or raises its fetch's error.
+
+    One after the other while the servers answer at once (threads would cost more than they
+    save); once a fetch makes us wait, the rest of the batch FETCH_CONCURRENCY at a time, in
+    threads, each wave fetched before any of it is extracted (no fetch thread competes with
+    extraction for the interpreter, and one wave of pages at most is held in memory).
+    Uploads and pasted texts are always read in this thread, with its database connection.
+    """
+    queue = list(articles)
+    while queue:
+        article = queue.pop(0)
+        started = time.monotonic()
+        obtain = _settled(partial(_obtain_timed, article))
+        waited = time.monotonic() - started
+        yield article, obtain
+        if waited > FETCH_WAIT_BEFORE_CONCURRENCY:
+            break
+    if not queue:
+        return
+    with ThreadPoolExecutor(max_workers=FETCH_CONCURRENCY, thread_name_prefix="fetch") as pool:
+        for start in range(0, len(queue), FETCH_CONCURRENCY):
+            wave = [
+                (
+                    a,
+                    pool.submit(_obtain_timed, a)
+                    if a.origin in (Origin.URL, Origin.FEED)
+                    else None,
+                )
+                for a in queue[start : start + FETCH_CONCURRENCY]
+            ]
+            futures_wait([future for _, future in wave if future is not None])
+            for article, future in wave:
+                yield article, future.result if future else partial(_obtain_timed, article)
+
+
+def _settled(call: Callable[[], _Obtained]) -> Callable[[], _Obtained]:
+    """Run call now; the returned call gives its result or raises its error."""
+    try:
+        result = call()
+    except (FetchError, ExtractionError) as exc:
+        error = exc
+
+        def fail() -> _Obtained:
+            raise error
+
+        return fail
+    return lambda: result
 
 
 def _lock_and_look_up(items: list[_Prepared]) -> list[dict]:

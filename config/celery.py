@@ -17,3 +17,12 @@ def _close_old_connections(**kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@signals.worker_init.connect
+def _load_models(**kwargs) -> None:
+    # The language model takes half a second to load: load it in the worker's main process,
+    # before it forks its pool, so that the pool processes share it and no article waits.
+    from articles.language import load_model
+
+    load_model()
