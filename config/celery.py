@@ -11,9 +11,12 @@ app.autodiscover_tasks()
 
 @signals.task_prerun.connect
 @signals.task_postrun.connect
-def _close_old_connections(**kwargs) -> None:
+def _close_old_connections(task=None, **kwargs) -> None:
     # What Django does around each request: drop a connection that failed or outlived
     # CONN_MAX_AGE, keep the others (CELERY_DB_REUSE_MAX stops Celery closing every one).
+    # Not around a task run eagerly, inside its caller's transaction.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
