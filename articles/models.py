@@ -163,8 +163,9 @@ class ArticleEvent(models.Model):
     status = models.CharField(max_length=10, choices=ArticleStatus.choices)
     message = models.TextField(blank=True)
     attempt = models.PositiveSmallIntegerField(default=0)
-    # How long the stage that this event closes took (fetch, extract+store): the bench reads it.
-    elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+    # How long the stage that this event closes took (fetch, extract+store), in milliseconds
+    # with fractions (a loopback fetch takes less than one): the bench reads it.
+    elapsed_ms = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

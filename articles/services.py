@@ -393,7 +393,7 @@ class _Prepared:
     extracted: Extracted
     fetched_at: datetime
     fetch_message: str
-    fetch_ms: int
+    fetch_ms: float
     extract_seconds: float
     text_hash: str
     page_canonical: str
@@ -600,13 +600,17 @@ class _Obtained:
     content: _Content
     message: str
     fetched_at: datetime
-    fetch_ms: int
+    fetch_ms: float
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
 
 
 def _obtain_timed(article: Article) -> _Obtained:
     fetched_at, started = timezone.now(), time.monotonic()
     content, message = _obtain(article)
-    return _Obtained(content, message, fetched_at, int((time.monotonic() - started) * 1000))
+    return _Obtained(content, message, fetched_at, _ms(time.monotonic() - started))
 
 
 def _prepare(article: Article, obtained: _Obtained | None = None) -> _Prepared:
@@ -866,7 +870,7 @@ def _decide(
     return decisions
 
 
-def _row(item: _Prepared, decision: _Decision, *, elapsed_ms: int) -> dict:
+def _row(item: _Prepared, decision: _Decision, *, elapsed_ms: float) -> dict:
     """The stored values of one article: what it declares, kept over what extraction found."""
     article, extracted = item.article, item.extracted
     keep_title = article.origin in (Origin.PASTE, Origin.IMPORT) and article.title
@@ -913,7 +917,7 @@ WITH v AS (
         id bigint, title text, author text, published_on date, language text, text text,
         content_hash text, fetched_at timestamptz, outlet text, status text,
         duplicate_of_id bigint, duplicate_kind text, minhash bigint[], keys bigint[],
-        attempt int, fetch_message text, fetch_ms int, message text, elapsed_ms int)
+        attempt int, fetch_message text, fetch_ms float8, message text, elapsed_ms float8)
 ), written AS (
     UPDATE {article} AS a SET
         title = v.title, author = v.author, published_on = v.published_on,
@@ -954,7 +958,7 @@ def _store(items: list[_Prepared]) -> dict[int, str]:
         # The batch's share of the store, added to each article's own extraction time.
         store_seconds = (time.monotonic() - started) / len(items)
         rows = [
-            _row(item, decision, elapsed_ms=int((item.extract_seconds + store_seconds) * 1000))
+            _row(item, decision, elapsed_ms=_ms(item.extract_seconds + store_seconds))
             for item, decision in zip(items, decisions, strict=True)
         ]
         sql = _WRITE_SQL.format(
@@ -1019,7 +1023,7 @@ def _store_revision(item: _Prepared) -> str:
             current.id,
             ArticleStatus.EXTRACTED,
             f"the outlet edited the text: stored revision {number}",
-            elapsed_ms=int(item.extract_seconds * 1000),
+            elapsed_ms=_ms(item.extract_seconds),
         )
         transaction.on_commit(
             partial(article_revised.send, sender=Article, article_id=current.id, revision=number)
