@@ -5,6 +5,8 @@ Services run synchronously here (no worker); the pipeline tests run them through
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -589,3 +591,168 @@ def test_it_lists_articles_with_status_reason_and_copies(client, editor):
     )
     assert f'hx-post="/articles/{failed.id}/retry/"'.encode() in failed_only.content
     assert b"Same text" in detail.content
+
+
+# Batches: one claim and one store transaction for many articles ----------------------------
+
+
+def _batch(web, texts: dict[str, str]) -> list[int]:
+    for path, text in texts.items():
+        web.routes[path] = respond(200, page("Story", text))
+    return services.submit_urls(urls=[web.url(path) for path in texts])
+
+
+def test_it_stores_a_batch_deduplicating_it_within_and_against_stored_articles(
+    db, web, loopback_allowed, django_capture_on_commit_callbacks
+):
+    stored = _pasted(distinct_text(30), title="Stored")
+    services.process_article(article_id=stored.id)
+    web.routes["/gone"] = respond(404, "no such story", content_type="text/plain")
+    ids = _batch(
+        web,
+        {
+            "/first": distinct_text(31),
+            "/same-text": distinct_text(31),
+            "/edited-first": distinct_text(31) + " Updated at noon.",
+            "/edited-stored": distinct_text(30) + " Corrected.",
+            "/short": "Too short to be an article.",
+        },
+    ) + services.submit_urls(urls=[web.url("/gone")])
+    ready: list[int] = []
+    article_ready.connect(lambda sender, article_id, **kw: ready.append(article_id), weak=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retries = services.process_batch(article_ids=ids)
+
+    first, same, edited_first, edited_stored, short, gone = (Article.objects.get(id=i) for i in ids)
+    assert retries == []
+    assert first.status == ArticleStatus.EXTRACTED and first.language == "en"
+    assert (same.duplicate_of_id, same.duplicate_kind) == (first.id, DuplicateKind.EXACT)
+    assert (edited_first.duplicate_of_id, edited_first.duplicate_kind) == (
+        first.id,
+        DuplicateKind.NEAR,
+    )
+    assert (edited_stored.duplicate_of_id, edited_stored.duplicate_kind) == (
+        stored.id,
+        DuplicateKind.NEAR,
+    )
+    assert short.status == gone.status == ArticleStatus.FAILED
+    assert "only" in short.failure_reason and "HTTP 404" in gone.failure_reason
+    assert ready == [first.id]
+    assert [e.status for e in first.events.all()] == ["queued", "fetched", "extracted"]
+    assert first.revisions.get().text == first.text
+    assert set(ArticleBand.objects.values_list("article_id", flat=True)) == {stored.id, first.id}
+    assert all(a.lease_until is None for a in (first, same, short, gone))
+
+
+def test_it_runs_a_redelivered_batch_one_article_at_a_time(db, web, loopback_allowed):
+    ids = _batch(web, {f"/r{n}": distinct_text(40 + n) for n in range(4)})
+    services.process_batch(article_ids=ids[:1])
+    # As a killed worker leaves them: claimed once, one lease run out, one still held.
+    Article.objects.filter(id=ids[1]).update(attempts=1, lease_until=timezone.now())
+    Article.objects.filter(id=ids[2]).update(
+        attempts=1, lease_until=timezone.now() + timedelta(seconds=60)
+    )
+
+    retries = services.process_batch(article_ids=ids)
+
+    articles = {a.id: a for a in Article.objects.filter(id__in=ids)}
+    assert [articles[i].status for i in ids] == [
+        ArticleStatus.EXTRACTED,
+        ArticleStatus.EXTRACTED,
+        ArticleStatus.QUEUED,
+        ArticleStatus.EXTRACTED,
+    ]
+    assert [articles[i].events.filter(status="extracted").count() for i in ids] == [1, 1, 0, 1]
+    (held, countdown), *others = retries
+    assert held == ids[2] and 1 <= countdown <= 60 and not others
+
+
+def test_it_stores_a_batch_with_the_same_queries_however_many_are_stored(db, web, loopback_allowed):
+    def queries_for_a_batch(seed: int) -> int:
+        ids = _batch(web, {f"/q{seed}-{n}": distinct_text(seed + n) for n in range(5)})
+        with CaptureQueriesContext(connection) as queries:
+            services.process_batch(article_ids=ids)
+        assert Article.objects.filter(id__in=ids, status="extracted").count() == 5
+        return len(queries)
+
+    few = queries_for_a_batch(1000)
+    for start in range(2000, 2060, 20):
+        services.process_batch(
+            article_ids=_batch(web, {f"/s{start + n}": distinct_text(start + n) for n in range(20)})
+        )
+    many = queries_for_a_batch(3000)
+
+    assert few == many
+
+
+def test_it_plans_the_pipelines_queries_as_index_probes_with_stale_statistics(
+    db, web, loopback_allowed
+):
+    """Statistics taken when every article was stored, then a queue of 20,000 arrives (a big
+    import; autovacuum off or not yet run): the claim, the look-up and the write must still
+    touch only the batch's rows, never walk the queue or scan the bands."""
+    fill = (
+        "INSERT INTO articles_article (url, canonical_url, origin, outlet, title, language,"
+        " text, content_hash, status, attempts, author, duplicate_kind, failure_reason,"
+        " summary, created_at, updated_at) SELECT 'https://q.example/' || n || %s,"
+        " 'https://q.example/' || n || %s, 'feed', 'q.example', '', '', '', '', %s, 0, '',"
+        " '', '', '', now(), now() FROM generate_series(1, %s) AS n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(fill, ["/stored", "/stored", "extracted", 2000])
+        cursor.execute(
+            "INSERT INTO articles_articleband (article_id, key) SELECT a.id, (a.id * 16 + k)"
+            " FROM articles_article AS a, generate_series(0, 15) AS k"
+        )
+        cursor.execute("ANALYZE articles_article, articles_articleband")
+        cursor.execute(fill, ["/queued", "/queued", "queued", 20000])
+    ids = _batch(web, {f"/p{n}": distinct_text(500 + n) for n in range(20)})
+
+    with CaptureQueriesContext(connection) as queries:
+        services.process_batch(article_ids=ids)
+
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            statement = query["sql"].split("; ")[-1]  # after the SET LOCAL and the locks
+            if "articles_article" in statement and statement.lstrip()[:6] in (
+                "SELECT",
+                "UPDATE",
+                "WITH v",
+            ):
+                cursor.execute(f"EXPLAIN {statement}")
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert len(plans) >= 3  # the claim, the look-up, the write
+    for plan in plans:
+        assert "Seq Scan on articles_article" not in plan, plan
+        assert "article_status_lease_idx" not in plan, plan
+    assert Article.objects.filter(id__in=ids, status="extracted").count() == 20
+
+
+def test_it_fetches_a_slow_servers_pages_several_at_a_time(db, web, loopback_allowed):
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(body: str):
+        def route(handler):
+            with lock:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            time.sleep(0.2)
+            with lock:
+                in_flight[0] -= 1
+            respond(200, page("Slow", body))(handler)
+
+        return route
+
+    for n in range(9):
+        web.routes[f"/slow{n}"] = slow(distinct_text(600 + n))
+    ids = services.submit_urls(urls=[web.url(f"/slow{n}") for n in range(9)])
+
+    services.process_batch(article_ids=ids)
+
+    assert set(Article.objects.filter(id__in=ids).values_list("status", flat=True)) == {
+        ArticleStatus.EXTRACTED
+    }
+    assert 1 < most[0] <= services.FETCH_CONCURRENCY
