@@ -14,6 +14,8 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
@@ -169,6 +171,17 @@ def _content_type(value: str) -> tuple[str, str]:
     return mime.strip().lower(), charset
 
 
+@contextmanager
+def _transport_failures(timed_out: str, broken: str) -> Iterator[None]:
+    """httpcore's errors as FetchErrors worth retrying: the network may do better next time."""
+    try:
+        yield
+    except httpcore.TimeoutException as exc:
+        raise FetchError(timed_out, permanent=False) from exc
+    except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+        raise FetchError(f"{broken}: {exc or type(exc).__name__}", permanent=False) from exc
+
+
 def _target(parts) -> str:
     """The request target, percent-encoded where the URL was not (an IRI's path)."""
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
@@ -197,20 +210,15 @@ def _receive(
                 f"response larger than {max_bytes} bytes ({declared} declared)", permanent=True
             )
         try:
-            body = _read_capped(
-                response,
-                headers.get("content-encoding", ""),
-                deadline=deadline,
-                max_bytes=max_bytes,
-            )
-        except httpcore.TimeoutException as exc:
-            raise FetchError(f"timed out reading {url[:200]}", permanent=False) from exc
+            with _transport_failures(f"timed out reading {url[:200]}", "broken response"):
+                body = _read_capped(
+                    response,
+                    headers.get("content-encoding", ""),
+                    deadline=deadline,
+                    max_bytes=max_bytes,
+                )
         except zlib.error as exc:
             raise FetchError(f"corrupt compressed body: {exc}", permanent=True) from exc
-        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
-            raise FetchError(
-                f"broken response: {exc or type(exc).__name__}", permanent=False
-            ) from exc
     mime, charset = _content_type(headers.get("content-type", ""))
     return FetchResult(
         url=url,
@@ -262,8 +270,9 @@ def safe_fetch(
             raise FetchError("response too slow: wall-clock deadline passed", permanent=False)
         timeout = min(remaining, settings.INGEST_READ_TIMEOUT_SECONDS)
         request_headers = [(k.encode(), v.encode("latin-1", "replace")) for k, v in headers.items()]
-        try:
-            with pool.stream(
+        with (
+            _transport_failures(f"timed out fetching {current[:200]}", "connection failed"),
+            pool.stream(
                 "GET",
                 # Connect to the checked address; the name travels in Host and in TLS (SNI),
                 # where the certificate is checked against it.
@@ -278,14 +287,9 @@ def safe_fetch(
                     "sni_hostname": host,
                     "timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout),
                 },
-            ) as response:
-                result = _receive(response, current, deadline=deadline, max_bytes=max_bytes)
-        except httpcore.TimeoutException as exc:
-            raise FetchError(f"timed out fetching {current[:200]}", permanent=False) from exc
-        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
-            raise FetchError(
-                f"connection failed: {exc or type(exc).__name__}", permanent=False
-            ) from exc
+            ) as response,
+        ):
+            result = _receive(response, current, deadline=deadline, max_bytes=max_bytes)
         if result.status not in REDIRECT_CODES:
             return result
         location = result.headers.get("location")

@@ -42,6 +42,43 @@ XXE = b"""<?xml version="1.0"?>
 # The guarded fetcher -------------------------------------------------------------------------
 
 
+@pytest.fixture
+def tls_web(loopback_allowed, monkeypatch):
+    """The loopback server's routes over HTTPS, with a certificate for "localhost" only,
+    signed by a test authority that the fetcher trusts for this test."""
+    import ssl
+
+    import trustme
+
+    from articles import fetching
+    from tests.ingest_support import LoopbackServer
+
+    authority = trustme.CA()
+    server = LoopbackServer()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_context)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    monkeypatch.setattr(fetching, "_tls_context", lambda: client_context)
+    monkeypatch.setattr(fetching, "_local", threading.local())  # a pool with that context
+    yield server
+    server.shutdown()
+
+
+def test_it_checks_the_certificate_against_the_name_while_connecting_to_the_address(tls_web):
+    tls_web.routes["/secure"] = respond(200, "over TLS")
+    port = tls_web.server_address[1]
+
+    assert safe_fetch(f"https://localhost:{port}/secure").body == b"over TLS"
+    with pytest.raises(FetchError) as refused:
+        safe_fetch(f"https://127.0.0.1:{port}/secure")  # the certificate does not name it
+
+    assert not refused.value.permanent and "connection failed" in refused.value.reason
+    assert tls_web.hits == {"/secure": 1}
+    assert tls_web.request_headers["/secure"]["Host"] == f"localhost:{port}"
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_it_refuses_loopback_unless_allowed(web, settings, host):
     settings.INGEST_ALLOW_LOOPBACK = False
