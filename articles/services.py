@@ -356,11 +356,15 @@ def refetch_article(*, article_id: int, user: AbstractBaseUser | None = None) ->
 
 
 def requeue_stalled() -> int:
-    """Enqueue pending articles whose claim lapsed: PostgreSQL, not the broker, is the record."""
+    """Enqueue pending articles whose claim lapsed, or that no worker took up in time.
+
+    PostgreSQL, not the broker, is the record: a worker killed between taking a message from
+    Redis and registering it as unacknowledged loses that message for good.
+    """
     now = timezone.now()
+    waited = timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
     stale = Article.objects.filter(status__in=PENDING).filter(
-        Q(lease_until__lt=now)
-        | Q(lease_until__isnull=True, updated_at__lt=now - timedelta(minutes=5))
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=now - waited)
     )
     ids = list(stale.values_list("id", flat=True)[:1000])
     for article_id in ids:

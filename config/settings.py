@@ -164,6 +164,8 @@ INGEST_READ_TIMEOUT_SECONDS = env.float("INGEST_READ_TIMEOUT_SECONDS", default=1
 INGEST_MAX_REDIRECTS = env.int("INGEST_MAX_REDIRECTS", default=5)
 INGEST_MAX_ATTEMPTS = env.int("INGEST_MAX_ATTEMPTS", default=4)
 INGEST_RETRY_BACKOFF_SECONDS = env.float("INGEST_RETRY_BACKOFF_SECONDS", default=30.0)
+# Queued articles that no worker has taken up after this long are enqueued again (the sweep).
+INGEST_REQUEUE_AFTER_SECONDS = env.int("INGEST_REQUEUE_AFTER_SECONDS", default=300)
 # A claimed article is not run again before its lease ends: longer than the hard time limit.
 INGEST_LEASE_SECONDS = env.int("INGEST_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 INGEST_MIN_TEXT_CHARS = env.int("INGEST_MIN_TEXT_CHARS", default=200)

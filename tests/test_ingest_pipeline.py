@@ -443,13 +443,13 @@ def test_it_imports_files_folders_and_jsonl(pipeline_worker, tmp_path, web):
 
 
 @pytest.mark.parametrize("submitted", ["one by one", "as batches"])
-def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(web, pipeline_worker, submitted):
+def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(
+    web, pipeline_worker, settings, submitted
+):
     """SIGKILL the worker mid-batch, start it again: each article stored exactly once.
 
     One by one, each article is its own task; as batches (feeds, imports), 20 share a task,
     a claim and a store transaction, and the re-delivered batch goes on one by one."""
-    from django.conf import settings
-
     # Story 5 hangs until the gate opens, so the kill always finds it mid-task.
     gate = threading.Event()
 
@@ -489,8 +489,10 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_is_killed(web, pipeline
     gate.set()
     pipeline_worker.start()
     # Redis re-delivers the unacknowledged messages after the visibility timeout; the sweep
-    # re-enqueues from PostgreSQL whatever the broker lost.
+    # re-enqueues from PostgreSQL whatever the broker lost (a message the killed worker had
+    # taken from Redis but not yet registered as unacknowledged is gone for good).
     time.sleep(int(pipeline_worker.env["INGEST_LEASE_SECONDS"]) + 1)
+    settings.INGEST_REQUEUE_AFTER_SECONDS = 5
     services.requeue_stalled()
     done = settle(*ids, timeout=90)
 
