@@ -171,7 +171,10 @@ def main() -> int:
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise SystemExit("the worker did not start")
         processes = [psutil.Process(worker.pid)]
-        peak_rss = 0
+        # peak RSS: the largest process (the pool process, which does the work), as measured
+        # since the first version; peak PSS: the whole worker, parent and pool process, each
+        # page they share (forked, copy on write) counted once.
+        peak_rss = peak_pss = 0
 
         started = time.perf_counter()
         ids = services.submit_urls(urls=[f"{base}{path}" for path in pages])
@@ -181,7 +184,9 @@ def main() -> int:
         while pending_count and time.perf_counter() - started < args.timeout:
             try:
                 processes = [processes[0], *processes[0].children(recursive=True)]
-                peak_rss = max(peak_rss, max(p.memory_info().rss for p in processes))
+                memory = [p.memory_full_info() for p in processes]
+                peak_rss = max(peak_rss, max(m.rss for m in memory))
+                peak_pss = max(peak_pss, sum(m.pss for m in memory))
             except psutil.NoSuchProcess:
                 pass
             pending_count = Article.objects.filter(
@@ -219,13 +224,17 @@ def main() -> int:
         f"{sum(first) / len(first):.1f} ms vs {sum(last) / len(last):.1f} ms"
     )
     print(f"bare trafilatura (ceiling): {ceiling:.1f} articles/s")
-    print(f"worker peak RSS: {peak_rss / 2**20:.0f} MB")
+    print(
+        f"worker peak RSS: {peak_rss / 2**20:.0f} MB "
+        f"(PSS of the whole worker: {peak_pss / 2**20:.0f} MB)"
+    )
     print(
         json.dumps(
             {
                 "articles_per_s": round(rate, 1),
                 "ceiling_articles_per_s": round(ceiling, 1),
                 "peak_rss_mb": round(peak_rss / 2**20, 1),
+                "peak_pss_mb": round(peak_pss / 2**20, 1),
                 "suggest_on_ingest": False,
             }
         )
