@@ -9,6 +9,7 @@ from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
+import tldextract
 from datasketch import MinHash
 
 TRACKING_PARAMS = re.compile(
@@ -27,12 +28,27 @@ _SEED = 1
 _SCHEME = "affine32"
 
 
-def outlet_of(url: str) -> str:
+# The Public Suffix List snapshot inside the wheel: no download, ever. Private suffixes count
+# (blogspot.com, github.io), so two blogs on one platform stay two outlets.
+_DOMAINS = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
+
+
+def _host(url: str) -> str:
+    """The host as an identity: www., m. and amp. hosts are one site."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     for prefix in MOBILE_PREFIXES:
         if host.startswith(prefix):
             host = host[len(prefix) :]
     return host
+
+
+def outlet_of(url: str) -> str:
+    """The outlet that published url: its registered domain (edition.cnn.com -> cnn.com,
+    www.bbc.co.uk -> bbc.co.uk), or the host where there is none (an address, a test name)."""
+    host = _host(url)
+    return _DOMAINS(host).top_domain_under_public_suffix or host
 
 
 def canonicalize_url(url: str) -> str:
@@ -43,8 +59,8 @@ def canonicalize_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return url
-    # An identity, not an address to fetch: www., m. and amp. hosts are one outlet.
-    host = outlet_of(url)
+    # An identity, not an address to fetch.
+    host = _host(url)
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")

@@ -238,6 +238,28 @@ def test_it_keeps_meaningful_query_parameters():
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "outlet"),
+    [
+        ("https://www.bbc.co.uk/news/world-europe-1", "bbc.co.uk"),
+        ("https://edition.cnn.com/2025/08/18/europe/talks", "cnn.com"),
+        ("https://cnn.com/2025/08/18/europe/talks", "cnn.com"),
+        ("https://m.lemonde.fr/international/article/x.html", "lemonde.fr"),
+        ("https://kyiv.blogspot.com/2025/08/talks.html", "kyiv.blogspot.com"),
+        ("http://127.0.0.1:8000/story", "127.0.0.1"),
+    ],
+)
+def test_it_names_the_outlet_by_its_registered_domain(url, outlet):
+    assert dedup.outlet_of(url) == outlet
+
+
+def test_it_keeps_sites_of_one_outlet_apart_in_canonical_urls():
+    sport, news = "https://sport.example.com/a", "https://news.example.com/a"
+
+    assert dedup.outlet_of(sport) == dedup.outlet_of(news) == "example.com"
+    assert dedup.canonicalize_url(sport) != dedup.canonicalize_url(news)
+
+
 # Claims, attempts and deduplication ----------------------------------------------------------
 
 
