@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from articles import dedup
+from articles import dedup, robots
 from articles.extraction import (
     Extracted,
     ExtractionError,
@@ -559,6 +559,8 @@ def _obtain(article: Article) -> tuple[_Content, str]:
         content = _Content(bytes(payload.data), payload.content_type, "utf-8", "")
         message = f"read {len(content.data)} bytes from the {article.get_origin_display().lower()}"
         return content, message
+    if article.origin == Origin.FEED:
+        robots.check(article.url)
     result = safe_fetch(article.url)
     mime = result.content_type
     if mime not in ACCEPTED_TYPES:
@@ -1095,6 +1097,7 @@ def poll_feed(*, source_id: int) -> list[int]:
     now = timezone.now()
     new_ids: list[int] = []
     try:
+        robots.check(source.url)
         result = safe_fetch(
             source.url,
             etag=source.etag,

@@ -23,7 +23,7 @@ from articles import dedup, services
 from articles.extraction import decode, parse_date
 from articles.feeds import FeedError, parse_feed
 from articles.fetching import FetchError, safe_fetch
-from articles.models import Article, ArticleBand, ArticleStatus, DuplicateKind, Source
+from articles.models import Article, ArticleBand, ArticleStatus, DuplicateKind, Origin, Source
 from articles.signals import article_ready, article_revised
 from tests.ingest_support import distinct_text, page, redirect, respond
 
@@ -815,3 +815,62 @@ def test_it_fetches_a_slow_servers_pages_several_at_a_time(db, web, loopback_all
         ArticleStatus.EXTRACTED
     }
     assert 1 < most[0] <= services.FETCH_CONCURRENCY
+
+
+# robots.txt ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def robots_rules(web, loopback_allowed):
+    from articles import robots
+
+    robots.forget()
+    yield web
+    robots.forget()
+
+
+def test_it_follows_robots_txt_for_feeds_not_for_an_editors_own_url(db, robots_rules):
+    web = robots_rules
+    web.routes["/robots.txt"] = respond(
+        200,
+        "User-agent: *\nAllow: /\n\nUser-agent: StanceBot\nDisallow: /private/\n",
+        content_type="text/plain",
+    )
+    for n, path in enumerate(("/private/a", "/public/b", "/private/c")):
+        web.routes[path] = respond(200, page("Story", distinct_text(700 + n)))
+    listed = services.submit_many(
+        submissions=[
+            services.Submission(url=web.url("/private/a")),
+            services.Submission(url=web.url("/public/b")),
+        ],
+        origin=Origin.FEED,
+    )
+    asked, _ = services.submit_url(url=web.url("/private/c"))
+
+    services.process_batch(article_ids=listed)
+    services.process_article(article_id=asked.id)
+
+    private, public = (Article.objects.get(id=i) for i in listed)
+    asked.refresh_from_db()
+    assert private.status == ArticleStatus.FAILED
+    assert "refused by the robots.txt" in private.failure_reason
+    assert public.status == asked.status == ArticleStatus.EXTRACTED
+    assert "/private/a" not in web.hits
+    assert web.hits["/robots.txt"] == 1  # read once for the site
+
+
+def test_it_retries_a_feeds_article_while_robots_txt_cannot_be_read(db, robots_rules):
+    web = robots_rules
+    web.routes["/robots.txt"] = respond(503, "busy", content_type="text/plain")
+    web.routes["/later"] = respond(200, page("Story", distinct_text(710)))
+    listed = services.submit_many(
+        submissions=[services.Submission(url=web.url("/later"))], origin=Origin.FEED
+    )
+
+    retries = services.process_batch(article_ids=listed)
+
+    article = Article.objects.get(id=listed[0])
+    assert [article_id for article_id, _ in retries] == listed
+    assert article.status == ArticleStatus.QUEUED and article.lease_until is None
+    assert "robots.txt" in article.events.last().message
+    assert "/later" not in web.hits
