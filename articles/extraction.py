@@ -161,6 +161,10 @@ def extract_pdf(data: bytes) -> Extracted:
         meta = reader.metadata
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise ExtractionError(f"unreadable PDF: {exc}") from exc
+    try:
+        created = meta.creation_date if meta else None
+    except (ValueError, TypeError):
+        created = None  # a malformed /CreationDate: the date is not worth losing the text
     text = clean_text("\n\n".join(pages))
     if not text:
         raise ExtractionError("the PDF has no text layer (scanned?)")
@@ -168,7 +172,7 @@ def extract_pdf(data: bytes) -> Extracted:
         text=text,
         title=plain((meta.title if meta else "") or ""),
         author=plain((meta.author if meta else "") or "", limit=300),
-        published_on=(meta.creation_date.date() if meta and meta.creation_date else None),
+        published_on=created.date() if created else None,
     )
 
 

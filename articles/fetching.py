@@ -9,6 +9,7 @@ deadline stops a server that trickles one byte at a time.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -69,6 +70,50 @@ def _tls_context() -> ssl.SSLContext:
 _local = threading.local()
 
 
+def _within_deadline(timeout: float | None) -> float | None:
+    """The timeout of one network operation, cut to what is left of this fetch's deadline."""
+    deadline = getattr(_local, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("wall-clock deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the fetch's deadline: a server that
+    trickles its headers, or its TLS handshake, is cut off like one that trickles its body."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _within_deadline(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, _within_deadline(timeout))
+        )
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = super().connect_tcp(
+            host, port, _within_deadline(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+
 def _pool() -> httpcore.ConnectionPool:
     """This thread's connection pool, which keeps no connection alive.
 
@@ -80,7 +125,9 @@ def _pool() -> httpcore.ConnectionPool:
     pool = getattr(_local, "pool", None)
     if pool is None:
         pool = _local.pool = httpcore.ConnectionPool(
-            ssl_context=_tls_context(), max_keepalive_connections=0
+            ssl_context=_tls_context(),
+            max_keepalive_connections=0,
+            network_backend=_DeadlineBackend(),
         )
     return pool
 
@@ -177,15 +224,29 @@ def _transport_failures(timed_out: str, broken: str) -> Iterator[None]:
     try:
         yield
     except httpcore.TimeoutException as exc:
+        deadline = getattr(_local, "deadline", None)
+        if deadline is not None and time.monotonic() >= deadline:
+            timed_out = "response too slow: wall-clock deadline passed"
         raise FetchError(timed_out, permanent=False) from exc
     except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
         raise FetchError(f"{broken}: {exc or type(exc).__name__}", permanent=False) from exc
 
 
+def _header_text(value: bytes) -> str:
+    # Many sites send a Location with raw UTF-8 in it; HTTP's own charset is Latin-1.
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def _target(parts) -> str:
-    """The request target, percent-encoded where the URL was not (an IRI's path)."""
-    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    query = quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
+    """The request target, percent-encoded where the URL was not (an IRI's path, a stray %)."""
+    path = quote(_STRAY_PERCENT.sub("%25", parts.path or "/"), safe="/%:@!$&'()*+,;=-._~")
+    query = quote(_STRAY_PERCENT.sub("%25", parts.query), safe="/?%:@!$&'()*+,;=-._~")
     return f"{path}?{query}" if query else path
 
 
@@ -194,7 +255,7 @@ def _receive(
 ) -> FetchResult:
     headers: dict[str, str] = {}
     for name, value in response.headers:
-        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        key, text = name.decode("latin-1").lower(), _header_text(value)
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     status = response.status
     body = b""
@@ -252,8 +313,24 @@ def safe_fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    current = url
     pool = _pool()
+    _local.deadline = deadline
+    try:
+        return _follow(pool, url, headers, deadline=deadline, max_bytes=max_bytes)
+    finally:
+        _local.deadline = None
+
+
+def _follow(
+    pool: httpcore.ConnectionPool,
+    url: str,
+    headers: dict[str, str],
+    *,
+    deadline: float,
+    max_bytes: int,
+) -> FetchResult:
+    """GET url, following redirects by hand, each hop's address checked."""
+    current = url
     for _hop in range(settings.INGEST_MAX_REDIRECTS + 1):
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -264,7 +341,8 @@ def safe_fetch(
         except (UnicodeError, ValueError) as exc:
             raise FetchError(f"refused: bad address {current[:200]}", permanent=True) from exc
         address = resolve_public(host, port)
-        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        named = f"[{host}]" if ":" in host else host  # an IPv6 address
+        host_header = named if parts.port is None else f"{named}:{parts.port}"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError("response too slow: wall-clock deadline passed", permanent=False)

@@ -7,6 +7,7 @@ French text is never called Walloon.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 
@@ -14,6 +15,8 @@ import numpy as np
 
 # The opening of an article settles its language; reading all of it only costs time.
 SAMPLE_CHARS = 1000
+_LETTERS = re.compile(r"[^\W\d_]")
+_OTHER_SCRIPTS = re.compile(r"[^\W\d_\u0000-\u052f\u1e00-\u1eff]")
 
 
 @cache
@@ -45,6 +48,9 @@ def load_model() -> None:
 def identify_language(*, text: str, languages: Iterable[str]) -> str:
     """The ISO 639-1 code of text's language among languages, or "" for a text without words."""
     sample = text[:SAMPLE_CHARS]
-    if not any(ch.isalpha() for ch in sample):
+    letters = len(_LETTERS.findall(sample))
+    # Every language we identify is written in Latin or Cyrillic letters: a text mostly in
+    # another script (Chinese, Arabic) is none of them, whatever the model's nearest guess.
+    if not letters or len(_OTHER_SCRIPTS.findall(sample)) * 2 > letters:
         return ""
     return _identifier(tuple(sorted(languages))).classify(sample)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,10 +14,11 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +50,10 @@ from articles.models import (
 )
 from articles.signals import article_ready, article_revised
 
+logger = logging.getLogger(__name__)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Not one article's fault: the task retries, or its time is up.
+_NOT_THE_ARTICLES_FAULT = (*DATABASE_ERRORS, SoftTimeLimitExceeded)
 ACCEPTED_TYPES = {"text/html", "application/xhtml+xml", "text/plain", "application/pdf"}
 PENDING = (ArticleStatus.QUEUED, ArticleStatus.FETCHED)
 URL_DUPLICATE_MIN_SIMILARITY = 0.5
@@ -528,15 +534,24 @@ def release_after_timeout(*, article_id: int, reason: str) -> None:
     release_claims(article_ids=[article_id], reason=reason)
 
 
-def release_claims(*, article_ids: list[int], reason: str) -> list[int]:
-    """Give up this worker's claim on the articles still pending; return their ids."""
+def release_claims(
+    *, article_ids: list[int], reason: str, lease_until: datetime | None = None
+) -> list[int]:
+    """Give up the claims on the articles still pending; return their ids.
+
+    With lease_until, only the claims made with that lease (this batch's own): an article
+    another worker has claimed since keeps its claim.
+    """
+    held = Article.objects.filter(
+        id__in=article_ids, status__in=[*PENDING, ArticleStatus.EXTRACTED]
+    ).exclude(lease_until=None)
+    if lease_until is not None:
+        held = held.filter(lease_until=lease_until)
     with transaction.atomic():
-        released = list(
-            Article.objects.filter(id__in=article_ids, status__in=[*PENDING, "extracted"])
-            .exclude(lease_until=None)
-            .values_list("id", "status", "attempts")
+        released = list(held.select_for_update().values_list("id", "status", "attempts"))
+        Article.objects.filter(id__in=[row[0] for row in released]).update(
+            lease_until=None, updated_at=timezone.now()
         )
-        Article.objects.filter(id__in=[row[0] for row in released]).update(lease_until=None)
         ArticleEvent.objects.bulk_create(
             ArticleEvent(
                 article_id=article_id,
@@ -547,6 +562,12 @@ def release_claims(*, article_ids: list[int], reason: str) -> list[int]:
             for article_id, status, attempts in released
         )
     return [row[0] for row in released if row[1] in PENDING]
+
+
+def still_pending(*, article_ids: list[int]) -> list[int]:
+    return list(
+        Article.objects.filter(id__in=article_ids, status__in=PENDING).values_list("id", flat=True)
+    )
 
 
 def _obtain(article: Article) -> tuple[_Content, str]:
@@ -707,6 +728,21 @@ def process_batch(*, article_ids: list[int]) -> list[tuple[int, float]]:
     kills its worker then uses up its own attempts only, not its batch's.
     """
     claimed = _claim_fresh(article_ids)
+    try:
+        return _run_batch(article_ids, claimed)
+    except BaseException:
+        # A time limit, a lost database, a bug: what this batch claimed and did not finish is
+        # free again at once (other workers' claims on these articles are left alone).
+        if claimed:
+            release_claims(
+                article_ids=list(claimed),
+                reason="the batch stopped before storing it",
+                lease_until=next(iter(claimed.values())).lease_until,
+            )
+        raise
+
+
+def _run_batch(article_ids: list[int], claimed: dict[int, Article]) -> list[tuple[int, float]]:
     retries: list[tuple[int, float]] = []
     prepared: list[_Prepared] = []
     for article_id in article_ids:
@@ -725,9 +761,35 @@ def process_batch(*, article_ids: list[int]) -> list[tuple[int, float]]:
                 retries.append((article.id, later.countdown))
         except ExtractionError as exc:
             _fail(article.id, str(exc), refresh=False, attempt=article.attempts)
-    if prepared:
+        except _NOT_THE_ARTICLES_FAULT:
+            raise
+        except Exception as exc:
+            # A page that breaks a library fails alone, not its batch.
+            logger.exception("article %s could not be extracted", article.id)
+            _fail(article.id, f"unexpected error: {exc!r}", refresh=False, attempt=article.attempts)
+    if not prepared:
+        return retries
+    try:
         _identify_and_sign(prepared)
         _store(prepared)
+    except _NOT_THE_ARTICLES_FAULT:
+        raise
+    except Exception:
+        logger.exception("a batch could not be stored; storing its articles one by one")
+        for item in prepared:
+            try:
+                _identify_and_sign([item])
+                _store([item])
+            except _NOT_THE_ARTICLES_FAULT:
+                raise
+            except Exception as exc:
+                logger.exception("article %s could not be stored", item.id)
+                _fail(
+                    item.id,
+                    f"unexpected error: {exc!r}",
+                    refresh=False,
+                    attempt=item.article.attempts,
+                )
     return retries
 
 
@@ -751,7 +813,8 @@ def _fetched(articles: list[Article]) -> Iterator[tuple[Article, Callable[[], _O
             break
     if not queue:
         return
-    with ThreadPoolExecutor(max_workers=FETCH_CONCURRENCY, thread_name_prefix="fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=FETCH_CONCURRENCY, thread_name_prefix="fetch")
+    try:
         for start in range(0, len(queue), FETCH_CONCURRENCY):
             wave = [
                 (
@@ -765,6 +828,10 @@ def _fetched(articles: list[Article]) -> Iterator[tuple[Article, Callable[[], _O
             futures_wait([future for _, future in wave if future is not None])
             for article, future in wave:
                 yield article, future.result if future else partial(_obtain_timed, article)
+    finally:
+        # Not waiting for fetches still running: a time limit must stop the batch now (each
+        # fetch ends by its own deadline anyway).
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _settled(call: Callable[[], _Obtained]) -> Callable[[], _Obtained]:
@@ -781,15 +848,22 @@ def _settled(call: Callable[[], _Obtained]) -> Callable[[], _Obtained]:
     return lambda: result
 
 
+# The texts' keys are folded into this many advisory locks: a batch holds at most this many
+# (PostgreSQL's shared lock table is small: 64 a connection by default), and two texts that
+# share a key always share a lock; unrelated stores sometimes wait for each other.
+DEDUP_LOCKS = 64
+
+
 def _lock_and_look_up(items: list[_Prepared]) -> list[dict]:
     """Take the items' locks, then read the stored originals they may copy.
 
-    Concurrent stores of similar texts take the same advisory locks, so they run one after the
-    other and the second sees the first. One round trip relaxes the commit, takes the locks and
-    runs the look-up: the originals with the same texts (the partial unique index), and the
-    originals sharing a band key with a text (at most 20 per key), a bounded number of index
-    probes whatever the number of stored articles. Written so that the plan stays right without
-    statistics (a new database, autovacuum off): the band probes run once (an InitPlan), never
+    Concurrent stores of similar texts take the same advisory locks (DEDUP_LOCKS), so they run
+    one after the other and the second sees the first. One round trip relaxes the commit,
+    takes the locks and runs the look-up: the originals with the same texts (the partial
+    unique index), and the originals sharing a band key with a text (at most 20 per key), a
+    bounded number of index probes whatever the number of stored articles. Written so that the
+    plan stays right without statistics (a new database, autovacuum off): the band probes run
+    once (an InitPlan), never
     a scan of the bands or a loop over the articles.
     """
     article_table, band_table = Article._meta.db_table, ArticleBand._meta.db_table
@@ -808,7 +882,13 @@ def _lock_and_look_up(items: list[_Prepared]) -> list[dict]:
         f"CROSS JOIN LATERAL (SELECT article_id FROM {band_table} "
         "WHERE key = k.key AND article_id <> ALL(%s) LIMIT 20) AS band)) "
         "AND duplicate_of_id IS NULL",
-        [sorted({*keys, *hash_locks}), [i.text_hash for i in items], own_ids, keys, own_ids],
+        [
+            sorted({key % DEDUP_LOCKS for key in (*keys, *hash_locks)}),
+            [i.text_hash for i in items],
+            own_ids,
+            keys,
+            own_ids,
+        ],
     )
 
 
@@ -974,7 +1054,7 @@ def _store(items: list[_Prepared]) -> dict[int, str]:
             band=ArticleBand._meta.db_table,
         )
         params = {
-            "rows": json.dumps(rows),
+            "rows": json.dumps(rows, ensure_ascii=False),
             # As in the claim (_claim_sql): the planner probes the primary key.
             "ids": [item.id for item in items],
             "stored": _other_statuses(PENDING),

@@ -9,11 +9,10 @@ from __future__ import annotations
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from articles import services
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_ERRORS = services.DATABASE_ERRORS
 
 
 @shared_task(
@@ -43,12 +42,10 @@ def ingest_batch(self, article_ids: list[int]) -> int:
     try:
         retries = services.process_batch(article_ids=article_ids)
     except SoftTimeLimitExceeded:
-        # What this batch claimed and did not store goes on as single tasks, each with its
-        # own time limit.
-        released = services.release_claims(
-            article_ids=article_ids, reason="the batch ran out of time"
-        )
-        retries = [(article_id, settings.INGEST_RETRY_BACKOFF_SECONDS) for article_id in released]
+        # The batch released its claims; what it did not finish goes on as single tasks, each
+        # with its own time limit (one another worker holds just waits for that claim).
+        pending = services.still_pending(article_ids=article_ids)
+        retries = [(article_id, settings.INGEST_RETRY_BACKOFF_SECONDS) for article_id in pending]
     for article_id, countdown in retries:
         ingest_article.apply_async((article_id,), countdown=countdown)
     return len(article_ids) - len(retries)

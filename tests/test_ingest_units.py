@@ -874,3 +874,93 @@ def test_it_retries_a_feeds_article_while_robots_txt_cannot_be_read(db, robots_r
     assert article.status == ArticleStatus.QUEUED and article.lease_until is None
     assert "robots.txt" in article.events.last().message
     assert "/later" not in web.hits
+
+
+def test_it_stops_a_server_that_trickles_its_headers_at_the_deadline(web, loopback_allowed):
+    def trickle_headers(handler):
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 1000:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    web.routes["/trickle"] = trickle_headers
+    loopback_allowed.INGEST_FETCH_DEADLINE_SECONDS = 1.0
+    started = time.monotonic()
+
+    with pytest.raises(FetchError) as slow:
+        safe_fetch(web.url("/trickle"))
+
+    assert "deadline" in slow.value.reason and not slow.value.permanent
+    assert time.monotonic() - started < 5  # the deadline, not 100 reads of 0.1 s
+
+
+def test_it_follows_a_redirect_whose_location_is_raw_utf8(web, loopback_allowed):
+    location = "/café".encode().decode("latin-1")  # the bytes many servers send
+    web.routes["/moved"] = redirect(location)
+    web.routes["/caf%C3%A9"] = respond(200, "arrived")
+
+    assert safe_fetch(web.url("/moved")).body == b"arrived"
+
+
+def test_it_fails_only_the_article_that_breaks_extraction_in_a_batch(
+    db, web, loopback_allowed, monkeypatch
+):
+    ids = _batch(web, {f"/iso{n}": distinct_text(800 + n) for n in range(3)})
+    extract = services.extract
+
+    def breaks_on_the_second(data, **kwargs):
+        if kwargs.get("url", "").endswith("/iso1"):
+            raise ValueError("a library broke on this page")  # as pypdf or lxml may
+        return extract(data, **kwargs)
+
+    monkeypatch.setattr(services, "extract", breaks_on_the_second)
+
+    services.process_batch(article_ids=ids)
+
+    statuses = [Article.objects.get(id=i) for i in ids]
+    assert [a.status for a in statuses] == ["extracted", "failed", "extracted"]
+    assert "a library broke" in statuses[1].failure_reason
+
+
+def test_it_frees_its_own_claims_when_a_batch_stops_and_not_anothers(
+    db, web, loopback_allowed, monkeypatch
+):
+    ids = _batch(web, {f"/stop{n}": distinct_text(810 + n) for n in range(3)})
+    theirs = timezone.now() + timedelta(minutes=5)
+    Article.objects.filter(id=ids[2]).update(attempts=1, lease_until=theirs)
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def stopped(items):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "_store", stopped)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        services.process_batch(article_ids=ids)
+
+    mine, also_mine, other = (Article.objects.get(id=i) for i in ids)
+    assert mine.lease_until is None and also_mine.lease_until is None
+    assert mine.status == ArticleStatus.QUEUED and mine.attempts == 1
+    assert "will retry" in mine.events.last().message
+    assert other.lease_until == theirs
+    assert sorted(services.still_pending(article_ids=ids)) == ids
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Les négociations de Genève ont duré deux jours et n'ont rien donné.", "fr"),
+        ("Переговори у Женеві тривали два дні, сторони обговорили обмін полоненими.", "uk"),
+        ("Переговоры в Женеве продолжались два дня, стороны обсудили обмен пленными.", "ru"),
+        ("和平谈判在日内瓦举行，双方代表讨论了停火问题。", ""),  # no language we know
+        ("12 345 — 2025-08-18", ""),
+    ],
+)
+def test_it_identifies_the_language_among_those_it_knows_or_none(text, language):
+    from articles.extraction import detect_language
+
+    assert detect_language(text) == language
