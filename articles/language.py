@@ -48,9 +48,12 @@ def load_model() -> None:
 def identify_language(*, text: str, languages: Iterable[str]) -> str:
     """The ISO 639-1 code of text's language among languages, or "" for a text without words."""
     sample = text[:SAMPLE_CHARS]
-    letters = len(_LETTERS.findall(sample))
+    if not _LETTERS.search(sample):
+        return ""
     # Every language we identify is written in Latin or Cyrillic letters: a text mostly in
     # another script (Chinese, Arabic) is none of them, whatever the model's nearest guess.
-    if not letters or len(_OTHER_SCRIPTS.findall(sample)) * 2 > letters:
+    # (Letters are only counted when there are others: the usual text pays one search.)
+    foreign = len(_OTHER_SCRIPTS.findall(sample))
+    if foreign and foreign * 2 > len(_LETTERS.findall(sample)):
         return ""
     return _identifier(tuple(sorted(languages))).classify(sample)[0]

@@ -130,6 +130,7 @@ def main() -> int:
     django.setup()
     import psutil
     from django.core.management import call_command
+    from django.db import connection
     from django.db.models import Sum
 
     from articles import services
@@ -137,9 +138,13 @@ def main() -> int:
     from config.celery import app
 
     call_command("migrate", verbosity=0)
-    Article.objects.filter(duplicate_of__isnull=False).delete()
-    Article.objects.all().delete()
-    Source.objects.all().delete()
+    # Emptied, not deleted row by row: deleted rows stay in the tables and their indexes until
+    # a vacuum, and this machine's PostgreSQL runs without autovacuum: run after run, the bench
+    # measured the garbage of the runs before it (183 articles/s fell to 166 in forty runs).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"TRUNCATE {Article._meta.db_table}, {Source._meta.db_table} RESTART IDENTITY CASCADE"
+        )
     app.control.purge()
 
     pages = _pages(args.count)
