@@ -835,10 +835,13 @@ def _fetched(articles: list[Article]) -> Iterator[tuple[Article, Callable[[], _O
 
 
 def _settled(call: Callable[[], _Obtained]) -> Callable[[], _Obtained]:
-    """Run call now; the returned call gives its result or raises its error."""
+    """Run call now; the returned call gives its result or raises its error (where the
+    batch handles each article's errors, as it does those of a fetch run in a thread)."""
     try:
         result = call()
-    except (FetchError, ExtractionError) as exc:
+    except _NOT_THE_ARTICLES_FAULT:
+        raise
+    except Exception as exc:
         error = exc
 
         def fail() -> _Obtained:

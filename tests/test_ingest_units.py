@@ -964,3 +964,23 @@ def test_it_identifies_the_language_among_those_it_knows_or_none(text, language)
     from articles.extraction import detect_language
 
     assert detect_language(text) == language
+
+
+def test_it_fails_only_the_article_whose_fetch_breaks_in_a_batch(
+    db, web, loopback_allowed, monkeypatch
+):
+    ids = _batch(web, {f"/odd{n}": distinct_text(820 + n) for n in range(3)})
+    obtain = services._obtain
+
+    def breaks_on_the_first(article):
+        if article.url.endswith("/odd0"):
+            raise UnicodeError("a library broke on this answer")
+        return obtain(article)
+
+    monkeypatch.setattr(services, "_obtain", breaks_on_the_first)
+
+    services.process_batch(article_ids=ids)
+
+    statuses = [Article.objects.get(id=i) for i in ids]
+    assert [a.status for a in statuses] == ["failed", "extracted", "extracted"]
+    assert "a library broke" in statuses[0].failure_reason
