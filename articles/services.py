@@ -100,6 +100,16 @@ def _check_url(url: str) -> str:
 # Submissions -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A URL to queue, with what its feed or file already says about it."""
+
+    url: str
+    title: str = ""
+    published_on: date | None = None
+    summary: str = ""
+
+
 def submit_url(
     *,
     url: str,
@@ -115,25 +125,17 @@ def submit_url(
 
     With enqueue=False the caller sends the new article to the pipeline itself (in a batch).
     """
-    url = _check_url(url)
-    canonical = dedup.canonicalize_url(url)
+    submission = Submission(
+        url=_check_url(url), title=title, published_on=published_on, summary=summary
+    )
     with transaction.atomic():
         # The partial unique index on canonical_url makes two simultaneous submissions one row.
         article, created = Article.objects.get_or_create(
-            canonical_url=canonical,
-            defaults={
-                "url": url,
-                "origin": origin,
-                "source": source,
-                "outlet": dedup.outlet_of(url),
-                "title": title[:500],
-                "published_on": published_on,
-                "summary": summary,
-                "submitted_by": user if user and user.is_authenticated else None,
-            },
+            canonical_url=dedup.canonicalize_url(submission.url),
+            defaults=_new_article_fields(submission, user=user, source=source, origin=origin),
         )
         if created:
-            _event(article.id, ArticleStatus.QUEUED, f"queued from {origin}: {url[:500]}")
+            _queued_event(article, origin).save()
             if enqueue:
                 _on_commit_enqueue(article.id)
     return article, created
@@ -152,16 +154,6 @@ def _on_commit_enqueue_batches(article_ids: list[int]) -> None:
     for start in range(0, len(article_ids), BATCH_SIZE):
         chunk = article_ids[start : start + BATCH_SIZE]
         transaction.on_commit(partial(ingest_batch.delay, chunk))
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A URL to queue, with what its feed or file already says about it."""
-
-    url: str
-    title: str = ""
-    published_on: date | None = None
-    summary: str = ""
 
 
 def _queue_new(
@@ -183,18 +175,10 @@ def _queue_new(
             "canonical_url", flat=True
         )
     )
-    submitter = user if user and user.is_authenticated else None
     new = [
         Article(
-            url=submission.url,
             canonical_url=canonical,
-            origin=origin,
-            source=source,
-            outlet=dedup.outlet_of(submission.url),
-            title=submission.title[:500],
-            published_on=submission.published_on,
-            summary=submission.summary,
-            submitted_by=submitter,
+            **_new_article_fields(submission, user=user, source=source, origin=origin),
         )
         for canonical, submission in by_canonical.items()
         if canonical not in known
@@ -222,15 +206,35 @@ def _queue_new(
             if created:
                 ids.append(article.id)
         return ids
-    ArticleEvent.objects.bulk_create(
-        ArticleEvent(
-            article_id=article.id,
-            status=ArticleStatus.QUEUED,
-            message=f"queued from {origin}: {article.url[:500]}",
-        )
-        for article in new
-    )
+    ArticleEvent.objects.bulk_create(_queued_event(article, origin) for article in new)
     return [article.id for article in new]
+
+
+def _new_article_fields(
+    submission: Submission,
+    *,
+    user: AbstractBaseUser | None,
+    source: Source | None,
+    origin: str,
+) -> dict:
+    return {
+        "url": submission.url,
+        "origin": origin,
+        "source": source,
+        "outlet": dedup.outlet_of(submission.url),
+        "title": submission.title[:500],
+        "published_on": submission.published_on,
+        "summary": submission.summary,
+        "submitted_by": user if user and user.is_authenticated else None,
+    }
+
+
+def _queued_event(article: Article, origin: str) -> ArticleEvent:
+    return ArticleEvent(
+        article_id=article.id,
+        status=ArticleStatus.QUEUED,
+        message=f"queued from {origin}: {article.url[:500]}",
+    )
 
 
 def submit_urls(
@@ -778,7 +782,8 @@ def _run_batch(article_ids: list[int], claimed: dict[int, Article]) -> list[tupl
         logger.exception("a batch could not be stored; storing its articles one by one")
         for item in prepared:
             try:
-                _identify_and_sign([item])
+                if not item.sig:  # the batch failed before signing it
+                    _identify_and_sign([item])
                 _store([item])
             except _NOT_THE_ARTICLES_FAULT:
                 raise
